@@ -1,0 +1,52 @@
+"""The base of every event payload: camelCase on the wire, snake_case in Python."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from zombilet_common.events.subjects import Subject
+
+ObjectIdStr = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{24}$")]
+"""A MongoDB ObjectId as 24 lower-case hex characters."""
+
+
+def format_time(value: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and `Z`, e.g. `2025-03-01T12:00:05.123Z`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+UtcTime = Annotated[datetime, PlainSerializer(format_time, return_type=str)]
+"""A timezone-aware time written as SPEC.md's ISO form."""
+
+
+class WireModel(BaseModel):
+    """A JSON shape with camelCase keys on the wire and snake_case attributes."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        frozen=True,
+        extra="ignore",
+    )
+
+
+class Event(WireModel):
+    """One event payload; the class carries its subject."""
+
+    subject: ClassVar[Subject]
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Event":
+        return cls.model_validate_json(data)
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""pytest fixtures every member can use (loaded through the `pytest11` entry point)."""
