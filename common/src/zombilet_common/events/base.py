@@ -41,6 +41,13 @@ class Event(WireModel):
 
     subject: ClassVar[Subject]
 
+    def message_id(self, event_id: str | None = None) -> str:
+        """`<subject>:<id>:<version>`, or `<subject>:<id>:<eventId>` for an event that changes
+        no version (sign-in, forgot-password), as SPEC.md §8.2 gives them."""
+        entity = getattr(self, "id")  # noqa: B009 - every versioned payload has one
+        suffix = event_id if event_id is not None else getattr(self, "version")  # noqa: B009
+        return f"{self.subject.value}:{entity}:{suffix}"
+
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
 

@@ -19,3 +19,7 @@ class ExpirationCompletedEvent(Event):
     subject: ClassVar[Subject] = Subject.EXPIRATION_COMPLETED
 
     order_id: ObjectIdStr
+
+    def message_id(self, event_id: str | None = None) -> str:
+        """One expiry per order: `expiration.completed:<orderId>`."""
+        return f"{self.subject.value}:{self.order_id}"

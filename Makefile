@@ -1,0 +1,36 @@
+# People and CI run the same targets. uv comes from PyPI into .tools/ when it is not on PATH.
+SHELL := /bin/bash
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+
+.PHONY: up test test-fast lint fmt sync bench clean
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+sync: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv)
+	$(UV) sync --all-packages --locked --quiet
+
+## Start the whole platform locally (embedded NATS, Redis, Mongo-wire store, every service).
+up: sync
+	$(UV) run --no-sync zombilet-up
+
+## Run every test: unit, integration against real servers, end to end.
+test: sync
+	$(UV) run --no-sync pytest
+
+## Unit tests only (no servers started).
+test-fast: sync
+	$(UV) run --no-sync pytest -m "not integration"
+
+lint: sync
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+
+fmt: sync
+	$(UV) run --no-sync ruff check --fix .
+	$(UV) run --no-sync ruff format .
+
+clean:
+	rm -rf .data .pytest_cache .ruff_cache

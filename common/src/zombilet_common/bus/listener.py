@@ -1,0 +1,150 @@
+"""The durable JetStream listener every service's event handlers derive from."""
+
+import asyncio
+import contextlib
+import logging
+from typing import ClassVar, Generic, TypeVar
+
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
+from pydantic import ValidationError
+
+from zombilet_common.bus.delivery import Delivery, Message
+from zombilet_common.bus.outcomes import Ack, Nak, NotYet, backoff
+from zombilet_common.events.base import Event
+from zombilet_common.logging import request_id_var
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+
+
+class Listener(Generic[E]):
+    """One durable pull consumer, `<service>-<subject token>`, shared by every replica.
+
+    A subclass declares `payload` (the event model, which carries the subject), `service`, and
+    `on_message`. Parsing, ack, delayed nak, bounded redelivery and parking live here.
+    """
+
+    payload: ClassVar[type[Event]]
+    service: ClassVar[str]
+    max_deliver: ClassVar[int] = 30
+    ack_wait: ClassVar[float] = 30.0
+    concurrency: ClassVar[int] = 4
+    fetch_expiry: ClassVar[float] = 1.0
+
+    def __init__(self) -> None:
+        self._stopping = asyncio.Event()
+        self._workers: list[asyncio.Task[None]] = []
+        self._js: JetStreamContext | None = None
+
+    async def on_message(self, event: E, delivery: Delivery) -> Ack | Nak:
+        raise NotImplementedError
+
+    @classmethod
+    def durable_name(cls) -> str:
+        return f"{cls.service}-{cls.payload.subject.token}"
+
+    @classmethod
+    def consumer_config(cls) -> ConsumerConfig:
+        name = cls.durable_name()
+        return ConsumerConfig(
+            name=name,
+            durable_name=name,
+            filter_subject=cls.payload.subject.value,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=cls.ack_wait,
+            max_deliver=cls.max_deliver,
+        )
+
+    async def start(self, js: JetStreamContext) -> None:
+        """Create or update the durable consumer, then start pulling."""
+        stream = self.payload.subject.stream
+        self._js = js
+        await js.add_consumer(stream, self.consumer_config())
+        subscription = await js.pull_subscribe_bind(durable=self.durable_name(), stream=stream)
+        self._stopping.clear()
+        self._workers = [
+            asyncio.create_task(self._pull(subscription), name=f"{self.durable_name()}-{n}")
+            for n in range(self.concurrency)
+        ]
+
+    async def stop(self) -> None:
+        """Stop pulling; messages already in hand are finished and acked first."""
+        self._stopping.set()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+
+    async def consumer_info(self) -> ConsumerInfo:
+        """The durable's state as JetStream reports it (pending, redelivered, ack floor)."""
+        if self._js is None:
+            raise RuntimeError("the listener has not been started")
+        return await self._js.consumer_info(self.payload.subject.stream, self.durable_name())
+
+    async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = await subscription.fetch(1, timeout=self.fetch_expiry)
+            except (TimeoutError, NatsTimeoutError):
+                continue
+            except Exception:
+                log.warning("fetch failed", extra={"consumer": self.durable_name()}, exc_info=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
+                continue
+            for message in messages:
+                await self.handle(message)
+
+    async def handle(self, msg: Message) -> None:
+        """Decide and answer one message: ack, nak with delay, or park."""
+        delivery = Delivery.of(msg)
+        token = request_id_var.set(delivery.request_id)
+        try:
+            try:
+                event = self.payload.model_validate_json(msg.data)
+            except ValidationError as exc:
+                await self._park(msg, delivery, reason=f"undecodable payload: {exc.errors()[:3]}")
+                return
+            try:
+                outcome = await self.on_message(event, delivery)  # type: ignore[arg-type]
+            except NotYet as exc:
+                outcome = Nak(exc.delay)
+                log.info(
+                    "not yet",
+                    extra={**self._facts(delivery), "reason": str(exc)},
+                )
+            except Exception:
+                log.exception("handler failed", extra=self._facts(delivery))
+                outcome = Nak()
+            if isinstance(outcome, Ack):
+                await msg.ack()
+            elif delivery.num_delivered >= self.max_deliver:
+                await self._park(msg, delivery, reason="last delivery failed")
+            else:
+                delay = outcome.delay
+                await msg.nak(delay=backoff(delivery.num_delivered) if delay is None else delay)
+        finally:
+            request_id_var.reset(token)
+
+    async def _park(self, msg: Message, delivery: Delivery, *, reason: str) -> None:
+        # Terminating keeps the message in the stream but never delivers it to this consumer
+        # again; the log line carries everything an operator needs to republish it.
+        log.error(
+            "message parked",
+            extra={
+                **self._facts(delivery),
+                "reason": reason,
+                "payload": msg.data.decode("utf-8", errors="replace"),
+            },
+        )
+        await msg.term()
+
+    def _facts(self, delivery: Delivery) -> dict[str, object]:
+        return {
+            "consumer": self.durable_name(),
+            "subject": delivery.subject,
+            "msg_id": delivery.msg_id,
+            "delivery": delivery.num_delivered,
+        }

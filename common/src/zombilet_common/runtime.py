@@ -1,0 +1,117 @@
+"""What every service's lifespan wires: its database, NATS, the streams, the outbox relay and
+its listeners, started in order and stopped in reverse."""
+
+import logging
+from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from zombilet_common.bus import Listener, Publisher, connect_nats, ensure_streams
+from zombilet_common.health import Check, mongo_check, nats_check
+from zombilet_common.logging import configure_logging
+from zombilet_common.mongo import mongo_client, service_database
+from zombilet_common.outbox import PENDING, OutboxRelay
+from zombilet_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+
+
+@dataclass
+class Runtime:
+    """The connections of one service process and the background work running on them."""
+
+    service: str
+    nats: NatsClient
+    js: JetStreamContext
+    publisher: Publisher
+    mongo: AsyncMongoClient[Document] | None = None
+    db: AsyncDatabase[Document] | None = None
+    relay: OutboxRelay | None = None
+    listeners: list[Listener[Any]] = field(default_factory=list)
+
+    @property
+    def database(self) -> AsyncDatabase[Document]:
+        if self.db is None:
+            raise RuntimeError(f"{self.service} runs without a database")
+        return self.db
+
+    async def start_relay(
+        self, collections: Sequence[AsyncCollection[Document]], *, sweep_interval: float = 5.0
+    ) -> OutboxRelay:
+        """Relay the outboxes of `collections`, first publishing what a crash left pending."""
+        for collection in collections:
+            await collection.create_index(PENDING)
+        self.relay = OutboxRelay(self.publisher, collections, sweep_interval=sweep_interval)
+        await self.relay.start()
+        return self.relay
+
+    async def start_listeners(self, listeners: Sequence[Listener[Any]]) -> None:
+        for listener in listeners:
+            await listener.start(self.js)
+            self.listeners.append(listener)
+
+    async def stop(self) -> None:
+        # Listeners first, so that what they write still reaches the relay, then the relay.
+        for listener in reversed(self.listeners):
+            await listener.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.nats.drain()
+        if self.mongo is not None:
+            await self.mongo.close()
+
+
+@asynccontextmanager
+async def open_runtime(
+    service: str,
+    *,
+    nats_url: str,
+    mongo_uri: str | None = None,
+    checks: MutableMapping[str, Check] | None = None,
+) -> AsyncIterator[Runtime]:
+    """Connect (retrying NATS until it answers), make sure the streams exist, register the
+    readiness checks, and stop everything in reverse on the way out."""
+    mongo = mongo_client(mongo_uri) if mongo_uri else None
+    if checks is not None and mongo is not None:
+        checks["mongo"] = mongo_check(mongo)
+    nats = await connect_nats(nats_url, service=service)
+    js = nats.jetstream()
+    await ensure_streams(js)
+    if checks is not None:
+        checks["nats"] = nats_check(nats)
+    runtime = Runtime(
+        service=service,
+        nats=nats,
+        js=js,
+        publisher=Publisher(js),
+        mongo=mongo,
+        db=service_database(mongo, service) if mongo is not None else None,
+    )
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+def serve(settings: ServiceSettings, create_app: Callable[[Any], FastAPI]) -> None:
+    """Run a service: JSON logs, then uvicorn on `PORT`; SIGTERM stops it gracefully."""
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host="0.0.0.0",  # a container's port must be reachable from the pod network
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )

@@ -1,0 +1,126 @@
+"""ServiceSettings and the one-line startup failure of SPEC 13."""
+
+import re
+import sys
+from typing import Annotated, ClassVar, TypeVar
+
+from pydantic import BeforeValidator, ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+
+EXIT_STATUS = 2
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_DIGITS = re.compile(r"[0-9]+")
+_FIELD_IN_SOURCE_ERROR = re.compile(r'field "([^"]+)"')
+
+
+def _parse_bool(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("expected true, false, 1, 0, yes or no")
+
+
+def _parse_int_between(low: int, high: int | None, expected: str) -> BeforeValidator:
+    def parse(value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError(f"expected {expected}")
+        number = value
+        if isinstance(value, str):
+            text = value.strip()
+            number = int(text) if _DIGITS.fullmatch(text) else None
+        if not isinstance(number, int) or number < low or (high is not None and number > high):
+            raise ValueError(f"expected {expected}")
+        return number
+
+    return BeforeValidator(parse)
+
+
+def _parse_log_level(value: object) -> object:
+    if isinstance(value, str) and value.strip().upper() in _LOG_LEVELS:
+        return value.strip().upper()
+    raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+
+
+Bool = Annotated[bool, BeforeValidator(_parse_bool)]
+"""true/false/1/0/yes/no in any case."""
+
+PositiveInt = Annotated[int, _parse_int_between(1, None, "a positive integer")]
+"""Decimal digits only, at least 1."""
+
+Port = Annotated[int, _parse_int_between(1, 65535, "a port number from 1 to 65535")]
+"""A TCP port."""
+
+LogLevel = Annotated[str, BeforeValidator(_parse_log_level)]
+"""A logging level name in any case, stored upper-case."""
+
+
+class SettingError(ValueError):
+    """Raised from a settings validator to choose the exact startup line."""
+
+
+class MissingSettingError(SettingError):
+    """A required variable is absent, e.g. REDIS_URL when REDIS_HOST is absent too."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"missing required environment variable {name}")
+
+
+class InvalidSettingError(SettingError):
+    """A variable's value does not parse."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"invalid value for {name}: {reason}")
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's settings: field `mongo_uri` reads `MONGO_URI`, in any case.
+
+    An empty variable counts as unset, so a blank manifest value falls back to the default or
+    fails as missing.
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True)
+
+    service_name: ClassVar[str]
+
+    port: Port = 3000
+    log_level: LogLevel = "INFO"
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Build `cls` from the environment, or write one stderr line and exit with status 2."""
+    service = getattr(cls, "service_name", cls.__name__)
+    try:
+        return cls()
+    except ValidationError as exc:
+        line = _describe(exc.errors()[0])
+    except SettingsError as exc:
+        match = _FIELD_IN_SOURCE_ERROR.search(str(exc))
+        name = match.group(1).upper() if match else "a variable"
+        line = str(InvalidSettingError(name, "cannot be parsed"))
+    sys.stderr.write(f"{service}: {line}\n")
+    sys.stderr.flush()
+    raise SystemExit(EXIT_STATUS)
+
+
+def _describe(error: ErrorDetails) -> str:
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, SettingError):
+        return str(cause)
+    name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+    if error["type"] == "missing":
+        return str(MissingSettingError(name))
+    reason = str(cause) if error["type"] == "value_error" and cause else error["msg"]
+    return str(InvalidSettingError(name, reason))

@@ -1,0 +1,117 @@
+"""The listener's answers, decided in the base class, with a fake message."""
+
+import logging
+from typing import Any, ClassVar
+
+import pytest
+
+from zombilet_common.bus import Ack, Delivery, Listener, Nak, NotYet, backoff
+from zombilet_common.events import TicketCreatedEvent
+from zombilet_common.logging import request_id_var
+from zombilet_common.testing.messages import FakeMessage
+
+EVENT = TicketCreatedEvent(id="a" * 24, version=0, title="Show", price=10, user_id="b" * 24)
+
+
+class Scripted(Listener[TicketCreatedEvent]):
+    payload = TicketCreatedEvent
+    service = "orders"
+    max_deliver: ClassVar[int] = 5
+
+    def __init__(self, outcome: Any) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.deliveries: list[Delivery] = []
+        self.request_ids: list[str | None] = []
+
+    async def on_message(self, event: TicketCreatedEvent, delivery: Delivery) -> Ack | Nak:
+        self.deliveries.append(delivery)
+        self.request_ids.append(request_id_var.get())
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def test_durable_is_named_after_service_and_subject() -> None:
+    config = Scripted.consumer_config()
+    assert Scripted.durable_name() == "orders-ticket-created"
+    assert config.durable_name == "orders-ticket-created"
+    assert config.filter_subject == "ticket.created"
+    assert config.ack_wait == 30.0
+    assert config.max_deliver == 5
+
+
+def test_backoff_doubles_from_a_quarter_second_up_to_thirty() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [0.25, 0.5, 1.0, 2.0]
+    assert backoff(8) == 30.0
+    assert backoff(30) == 30.0
+
+
+async def test_handled_message_is_acked_with_its_delivery_facts() -> None:
+    listener = Scripted(Ack())
+    msg = FakeMessage.of(EVENT, msg_id="ticket.created:x:0")
+    msg.headers = {**(msg.headers or {}), "X-Request-Id": "req-1"}
+
+    await listener.handle(msg)
+
+    assert msg.answers == ["ack"]
+    assert listener.deliveries[0].msg_id == "ticket.created:x:0"
+    assert listener.request_ids == ["req-1"]
+
+
+async def test_nak_without_delay_uses_the_backoff_of_the_delivery_count() -> None:
+    msg = FakeMessage.of(EVENT, num_delivered=3)
+    await Scripted(Nak()).handle(msg)
+    assert msg.answers == ["nak"]
+    assert msg.nak_delays == [1.0]
+
+
+async def test_not_yet_naks_with_its_delay() -> None:
+    msg = FakeMessage.of(EVENT)
+    await Scripted(NotYet("replica behind", delay=2.5)).handle(msg)
+    assert msg.answers == ["nak"]
+    assert msg.nak_delays == [2.5]
+
+
+async def test_handler_error_is_naked_with_backoff(caplog: pytest.LogCaptureFixture) -> None:
+    msg = FakeMessage.of(EVENT, num_delivered=2)
+    await Scripted(RuntimeError("boom")).handle(msg)
+    assert msg.answers == ["nak"]
+    assert msg.nak_delays == [0.5]
+    assert any(r.getMessage() == "handler failed" for r in caplog.records)
+
+
+async def test_failure_on_last_delivery_parks_the_message(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR)
+    msg = FakeMessage.of(EVENT, msg_id="ticket.created:p:0", num_delivered=5)
+    await Scripted(RuntimeError("boom")).handle(msg)
+    assert msg.answers == ["term"]
+    parked = next(r for r in caplog.records if r.getMessage() == "message parked")
+    assert parked.levelno == logging.ERROR
+    assert parked.msg_id == "ticket.created:p:0"
+    assert parked.consumer == "orders-ticket-created"
+    assert '"title":"Show"' in parked.payload
+
+
+async def test_not_yet_on_last_delivery_parks_too() -> None:
+    msg = FakeMessage.of(EVENT, num_delivered=5)
+    await Scripted(NotYet()).handle(msg)
+    assert msg.answers == ["term"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"not json", b"{}", b'{"id": "x"}', b"[1, 2]", b'{"id": 5, "version": "a"}'],
+)
+async def test_undecodable_payload_is_parked_at_once(data: bytes) -> None:
+    listener = Scripted(Ack())
+    msg = FakeMessage(subject="ticket.created", data=data, num_delivered=1)
+    await listener.handle(msg)
+    assert msg.answers == ["term"]
+    assert listener.deliveries == []
+
+
+async def test_duplicate_is_acked() -> None:
+    msg = FakeMessage.of(EVENT, num_delivered=4)
+    await Scripted(Ack()).handle(msg)
+    assert msg.answers == ["ack"]
