@@ -1,0 +1,1 @@
+"""Zombilet auth: accounts, sessions and password reset."""

@@ -1,0 +1,3 @@
+from zombilet_auth.main import run
+
+run()

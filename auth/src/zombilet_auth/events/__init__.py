@@ -1,0 +1,3 @@
+"""Auth publishes user events through its outbox and listens to nothing."""
+
+SERVICE_NAME = "auth"

@@ -1,0 +1,15 @@
+"""Auth's settings, read from the environment at start."""
+
+from typing import ClassVar
+
+from zombilet_common.settings import Bool, PositiveInt, ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: ClassVar[str] = "auth"
+
+    mongo_uri: str
+    nats_url: str
+    jwt_key: str
+    jwt_ttl_seconds: PositiveInt = 86400
+    cookie_secure: Bool = False
