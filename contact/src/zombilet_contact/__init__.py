@@ -1,0 +1,1 @@
+"""Zombilet contact: the transactional e-mails, sent once per event."""

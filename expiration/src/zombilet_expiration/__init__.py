@@ -1,0 +1,1 @@
+"""Zombilet expiration: the arq worker that expires unpaid orders."""

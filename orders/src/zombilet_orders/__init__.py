@@ -1,0 +1,1 @@
+"""Zombilet orders: reserving tickets as orders, expiring and completing them."""

@@ -1,0 +1,1 @@
+"""Zombilet payments: charges an order once through Stripe and refunds what must not stand."""

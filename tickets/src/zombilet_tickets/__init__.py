@@ -1,0 +1,1 @@
+"""Zombilet tickets: listing tickets, marking them reserved from order events."""
