@@ -1,6 +1,7 @@
 """What every service's lifespan wires: its database, NATS, the streams, the outbox relay and
 its listeners, started in order and stopped in reverse."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
@@ -63,8 +64,8 @@ class Runtime:
 
     async def stop(self) -> None:
         # Listeners first, so that what they write still reaches the relay, then the relay.
-        for listener in reversed(self.listeners):
-            await listener.stop()
+        await asyncio.gather(*(listener.stop() for listener in self.listeners))
+        self.listeners = []
         if self.relay is not None:
             await self.relay.stop()
         await self.nats.drain()

@@ -38,6 +38,7 @@ class Listener(Generic[E]):
         self._stopping = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
         self._js: JetStreamContext | None = None
+        self._subscription: JetStreamContext.PullSubscription | None = None
 
     async def on_message(self, event: E, delivery: Delivery) -> Ack | Nak:
         raise NotImplementedError
@@ -65,6 +66,7 @@ class Listener(Generic[E]):
         self._js = js
         await js.add_consumer(stream, self.consumer_config())
         subscription = await js.pull_subscribe_bind(durable=self.durable_name(), stream=stream)
+        self._subscription = subscription
         self._stopping.clear()
         self._workers = [
             asyncio.create_task(self._pull(subscription), name=f"{self.durable_name()}-{n}")
@@ -76,6 +78,12 @@ class Listener(Generic[E]):
         self._stopping.set()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
+        if self._subscription is not None:
+            subscription, self._subscription = self._subscription, None
+            # nats-py's fetch drops late status messages without marking them done, which
+            # would hold a connection drain for its whole timeout; unsubscribing releases them.
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
 
     async def consumer_info(self) -> ConsumerInfo:
         """The durable's state as JetStream reports it (pending, redelivered, ack floor)."""

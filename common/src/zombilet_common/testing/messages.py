@@ -39,13 +39,19 @@ class FakeMessage:
 
     @classmethod
     def of(
-        cls, event: Event, *, msg_id: str | None = None, num_delivered: int = 1
+        cls,
+        event: Event,
+        *,
+        msg_id: str | None = None,
+        num_delivered: int = 1,
+        timestamp: datetime | None = None,
     ) -> "FakeMessage":
         return cls(
             subject=event.subject.value,
             data=event.to_bytes(),
-            headers={"Nats-Msg-Id": msg_id or f"{event.subject.value}:test"},
+            headers={"Nats-Msg-Id": msg_id or event.message_id()},
             num_delivered=num_delivered,
+            timestamp=timestamp or datetime.now(UTC),
         )
 
     @property

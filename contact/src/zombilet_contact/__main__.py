@@ -1,0 +1,3 @@
+from zombilet_contact.main import run
+
+run()

@@ -1,0 +1,3 @@
+"""Contact listens to user, ticket and order events and publishes nothing."""
+
+SERVICE_NAME = "contact"

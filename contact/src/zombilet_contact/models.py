@@ -1,0 +1,40 @@
+"""Documents as contact stores them, and what one delivery attempt came to."""
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UserReplica:
+    """What contact knows of a user: where to write, and the replicated version."""
+
+    id: str
+    email: str
+    version: int
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> "UserReplica":
+        return cls(id=str(doc["_id"]), email=doc["email"], version=doc["version"])
+
+
+class DeliveryStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+
+
+@dataclass(frozen=True)
+class DeliveryKey:
+    """One e-mail: the event that caused it (its `Nats-Msg-Id`) and the address it goes to."""
+
+    msg_id: str
+    recipient: str
+
+
+class Outcome(Enum):
+    """What handling one event did about its e-mail."""
+
+    SENT = "sent"
+    ALREADY_LOGGED = "already logged"
+    STALE = "stale"
+    FAILED = "failed"

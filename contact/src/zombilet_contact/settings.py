@@ -1,0 +1,56 @@
+"""Contact's settings, read from the environment at start (SPEC.md §13)."""
+
+from pathlib import Path
+from typing import Annotated, ClassVar
+
+from pydantic import BeforeValidator, model_validator
+
+from zombilet_common.settings import MissingSettingError, ServiceSettings
+
+DEFAULT_FROM = "no-reply@zombilet.com"
+SENDGRID_API = "https://api.sendgrid.com"
+
+
+def _base_url(value: object) -> object:
+    """An http(s) URL without its trailing slash, so links join with one `/`."""
+    if not isinstance(value, str):
+        return value
+    url = value.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or url in ("http:/", "https:/"):
+        raise ValueError("expected an http:// or https:// URL")
+    return url
+
+
+def _address(value: object) -> object:
+    if isinstance(value, str) and "@" not in value.strip():
+        raise ValueError("expected an e-mail address")
+    return value.strip() if isinstance(value, str) else value
+
+
+BaseUrl = Annotated[str, BeforeValidator(_base_url)]
+Address = Annotated[str, BeforeValidator(_address)]
+
+
+class Settings(ServiceSettings):
+    service_name: ClassVar[str] = "contact"
+
+    mongo_uri: str
+    nats_url: str
+    sendgrid_key: str | None = None
+    # Required with SENDGRID_KEY; without it, the From of the .eml files.
+    sendgrid_email: Address | None = None
+    # Not in SPEC.md: where the SendGrid client sends, so tests and the local stack can point
+    # the real library at a stand-in.
+    sendgrid_host: BaseUrl = SENDGRID_API
+    public_url: BaseUrl = "http://localhost:8080"
+    mail_outbox_dir: Path = Path("./mail-outbox")
+
+    @model_validator(mode="after")
+    def _sender_address_is_given(self) -> "Settings":
+        if self.sendgrid_key is not None and self.sendgrid_email is None:
+            raise MissingSettingError("SENDGRID_EMAIL")
+        return self
+
+    @property
+    def from_email(self) -> str:
+        return self.sendgrid_email or DEFAULT_FROM
