@@ -6,15 +6,18 @@ started only once it answers at protocol level.
 """
 
 import contextlib
+import ctypes
+import functools
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -30,6 +33,7 @@ POLL_INTERVAL = 0.02
 # A free port can be taken between choosing it and the server binding it.
 PORT_ATTEMPTS = 3
 LOG_TAIL_LINES = 20
+_PR_SET_PDEATHSIG = 1
 
 
 class ServerStartError(RuntimeError):
@@ -40,6 +44,32 @@ class ServerStartError(RuntimeError):
         self.name = name
         self.reason = reason
         self.log_tail = log_tail
+
+
+def exit_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has Linux send SIGTERM to the child when its parent dies.
+
+    Children run in their own session (so a terminal's Ctrl-C reaches only their owner, who
+    stops them in order); this keeps them from outliving an owner that is killed outright.
+    The kernel ties the child to the thread that forks it, so only the main thread, which
+    lives as long as the process, asks for it. None where that is not available.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    prctl = _libc().prctl
+
+    def tie() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return tie
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    # Loaded in the parent: a forked child should not have to load a library.
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _executable(name: str) -> str:
@@ -115,6 +145,7 @@ class ServerProcess(ABC):
                 cwd=self.data_dir,
                 # A Ctrl-C in the terminal reaches only the owner, which stops servers last.
                 start_new_session=True,
+                preexec_fn=exit_with_parent(),
             )
         self.pid_file.write_text(f"{self._process.pid}\n")
 
@@ -294,7 +325,7 @@ class MongoServer(ServerProcess):
 class Servers:
     """The running servers of one `start_servers` block."""
 
-    processes: Mapping[str, ServerProcess]
+    processes: Mapping[ServerName, ServerProcess]
 
     def process(self, name: ServerName) -> ServerProcess:
         try:

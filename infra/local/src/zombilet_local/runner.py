@@ -1,0 +1,221 @@
+"""zombilet-up: the whole platform on one machine, behind one gateway port.
+
+Starts NATS, Redis and the Mongo-wire store (unless the environment names servers to use), every
+installed service, then the gateway; reports once all are ready; stops them in reverse order on
+Ctrl-C or SIGTERM. Its own lines go to stderr, except the one ready line on stdout.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import httpx
+
+from zombilet_common.testing.ports import free_port
+from zombilet_common.testing.servers import ServerName, ServerStartError, start_servers
+from zombilet_local.env import (
+    Backing,
+    ConfigError,
+    StackConfig,
+    jwt_key,
+    load,
+    service_env,
+)
+from zombilet_local.gateway import create_gateway
+from zombilet_local.services import ServiceProcess, missing
+from zombilet_local.serving import bind, serving
+
+PROGRAM = "zombilet-up"
+READY_TIMEOUT = 60.0
+READY_POLL = 0.1
+
+
+def main() -> None:
+    """The `zombilet-up` console script."""
+    sys.exit(asyncio.run(run(os.environ, Path.cwd())))
+
+
+async def run(environ: Mapping[str, str], cwd: Path) -> int:
+    """Run the stack until a signal; the exit status."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    _log_to_stderr(environ.get("LOG_LEVEL", "INFO"))
+    try:
+        config = load(environ, cwd)
+    except ConfigError as exc:
+        _say(str(exc))
+        return 2
+    try:
+        # Bound before anything starts, so a taken port fails at once.
+        gateway_socket = bind(config.gateway_port)
+    except OSError as exc:
+        _say(f"cannot listen on port {config.gateway_port} ({exc.strerror}); set ZOMBILET_PORT")
+        return 1
+    with contextlib.ExitStack() as servers_stack:
+        servers_stack.callback(gateway_socket.close)
+        try:
+            backing = _start_servers(config, servers_stack)
+        except (ServerStartError, FileNotFoundError) as exc:
+            _say(f"could not start the servers: {exc}")
+            return 1
+        status = 0
+        if stop.is_set():
+            _say("stopping")
+        else:
+            status = await _run_services(environ, config, backing, gateway_socket, stop)
+    if status == 0:
+        _say("stopped")
+    return status
+
+
+async def _run_services(
+    environ: Mapping[str, str],
+    config: StackConfig,
+    backing: Backing,
+    gateway_socket: socket.socket,
+    stop: asyncio.Event,
+) -> int:
+    """Services, then the gateway; until a stop is asked. Leaving stops them in reverse."""
+    async with contextlib.AsyncExitStack() as stack:
+        services = _plan_services(environ, config, backing)
+        # Registered before the gateway, so it stops after the gateway has.
+        stack.push_async_callback(_stop_all, services)
+        for service in services:
+            await service.start(sys.stderr.buffer)
+        upstreams = {service.name: service.url for service in services}
+        await stack.enter_async_context(serving(create_gateway(upstreams), gateway_socket))
+        failure = await _wait_ready(services, stop, READY_TIMEOUT)
+        if failure is not None:
+            _say(f"{failure}; stopping everything")
+            return 1
+        if not stop.is_set():
+            _announce(config, services)
+            await _watch(services, stop)
+        _say("stopping")
+    return 0
+
+
+def _start_servers(config: StackConfig, stack: contextlib.ExitStack) -> Backing:
+    given: dict[ServerName, str | None] = {
+        "nats": config.nats_url,
+        "redis": config.redis_url,
+        "mongo": config.mongo_uri,
+    }
+    urls = {name: url for name, url in given.items() if url is not None}
+    needed = [name for name in given if name not in urls]
+    if needed:
+        servers = stack.enter_context(start_servers(*needed, data_dir=config.data_dir))
+        for name in needed:
+            process = servers.process(name)
+            urls[name] = servers.mongo_uri("") if name == "mongo" else process.url
+            _say(f"{name} on {process.url} (log: {process.log_file})")
+    return Backing(nats_url=urls["nats"], redis_url=urls["redis"], mongo_base=urls["mongo"])
+
+
+def _plan_services(
+    environ: Mapping[str, str], config: StackConfig, backing: Backing
+) -> list[ServiceProcess]:
+    key = jwt_key(environ, config.data_dir)
+    services = []
+    for name in config.services:
+        why = missing(name)
+        if why is not None:
+            _say(f"{name} is not installed ({why}); skipping it")
+            continue
+        port = free_port()
+        env = service_env(
+            environ, service=name, port=port, backing=backing, jwt_key=key, config=config
+        )
+        services.append(ServiceProcess(name, port, env))
+    return services
+
+
+async def _wait_ready(
+    services: Sequence[ServiceProcess], stop: asyncio.Event, within: float
+) -> str | None:
+    """None once every service answers /readyz with 200 (or a stop is asked); else why not."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    waiting = list(services)
+    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+        while waiting and not stop.is_set():
+            for service in waiting:
+                if service.returncode is not None:
+                    return f"{service.name} {_exit(service.returncode)} before it was ready"
+            answers = await asyncio.gather(*(service.is_ready(client) for service in waiting))
+            waiting = [
+                service for service, ready in zip(waiting, answers, strict=True) if not ready
+            ]
+            if not waiting:
+                break
+            if loop.time() >= deadline:
+                names = ", ".join(service.name for service in waiting)
+                return f"not ready after {within:g} s: {names} (see their output above)"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), READY_POLL)
+    return None
+
+
+async def _watch(services: Sequence[ServiceProcess], stop: asyncio.Event) -> None:
+    """Until a stop is asked; a service that dies meanwhile is reported, the rest keep going."""
+    stopping = asyncio.create_task(stop.wait())
+    exits = {asyncio.create_task(service.wait()): service for service in services}
+    try:
+        while True:
+            done, _ = await asyncio.wait({stopping, *exits}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping in done:
+                return
+            for task in done:
+                service = exits.pop(task)
+                _say(
+                    f"{service.name} {_exit(task.result())}; its routes answer 502 until a restart"
+                )
+    finally:
+        pending = (stopping, *exits)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _stop_all(services: Sequence[ServiceProcess]) -> None:
+    # Side by side: each gets its own grace period, and none waits on another.
+    await asyncio.gather(*(service.stop() for service in services))
+
+
+def _announce(config: StackConfig, services: Sequence[ServiceProcess]) -> None:
+    names = ", ".join(service.name for service in services) or "no services installed"
+    sys.stdout.write(f"Zombilet is ready at {config.public_url} ({names})\n")
+    sys.stdout.flush()
+
+
+def _exit(status: int) -> str:
+    if status < 0:
+        return f"was killed by {signal.Signals(-status).name}"
+    return f"exited with status {status}"
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"{PROGRAM}: {message}\n")
+    sys.stderr.flush()
+
+
+def _log_to_stderr(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("gateway    | %(levelname)s %(message)s"))
+    gateway_logger = logging.getLogger("zombilet_local")
+    gateway_logger.addHandler(handler)
+    gateway_logger.setLevel(
+        level.upper() if level.upper() in logging.getLevelNamesMapping() else "INFO"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,391 @@
+"""zombilet-up comes up, routes, stops on SIGTERM, and finds its data again on the next run."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from zombilet_common.testing.ports import free_port
+from zombilet_common.testing.servers import Servers
+from zombilet_common.testing.wait import wait_until_sync
+
+pytestmark = pytest.mark.integration
+
+READY_WITHIN = 30.0
+# The runner itself gives real services 60 s.
+SMOKE_READY_WITHIN = 75.0
+# The runner's own inputs: a test states the ones it wants.
+RUNNER_VARIABLES = (
+    "NATS_URL",
+    "REDIS_URL",
+    "REDIS_HOST",
+    "MONGO_URI",
+    "JWT_KEY",
+    "ZOMBILET_PORT",
+    "ZOMBILET_DATA_DIR",
+    "ZOMBILET_SERVICES",
+    "MAIL_OUTBOX_DIR",
+    "API_BASE_URL",
+    "PUBLIC_URL",
+)
+
+
+class Stack:
+    """The runner as a subprocess: its stdout lines as they come, its stderr in a file."""
+
+    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+        self.port = int(env["ZOMBILET_PORT"])
+        self.data_dir = Path(env["ZOMBILET_DATA_DIR"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        self._stderr_path = cwd / f"runner-{len(list(cwd.glob('runner-*.err')))}.err"
+        with self._stderr_path.open("w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "zombilet_local.runner"],
+                env=dict(env),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def stderr(self) -> str:
+        return self._stderr_path.read_text()
+
+    def wait_ready(self, within: float = READY_WITHIN) -> str:
+        wait_until_sync(
+            lambda: bool(self.lines) or self.process.poll() is not None,
+            within=within,
+            message="the stack did not report ready in time",
+        )
+        assert self.lines, f"the runner exited with {self.process.poll()}:\n{self.stderr}"
+        return self.lines[0]
+
+    def terminate(self, signum: int = signal.SIGTERM, within: float = 30.0) -> int:
+        self.process.send_signal(signum)
+        status = self.process.wait(within)
+        self._reader.join(5.0)
+        return status
+
+    def close(self) -> None:
+        """Stop a runner a failed test left behind, letting it stop what it started."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30.0)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(5.0)
+
+    def server_pids(self) -> dict[str, int]:
+        return {
+            name: int((self.data_dir / name / f"{name}.pid").read_text())
+            for name in ("nats", "redis", "mongo")
+            if (self.data_dir / name / f"{name}.pid").exists()
+        }
+
+    def stderr_url(self, server: str) -> str:
+        found = re.search(rf"^zombilet-up: {server} on (\S+)", self.stderr, re.MULTILINE)
+        assert found, self.stderr
+        return found.group(1)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> Iterator[list[Stack]]:
+    """Whatever the test starts is stopped at the end, even after a failure."""
+    started: list[Stack] = []
+    yield started
+    for stack in started:
+        stack.close()
+
+
+def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in RUNNER_VARIABLES}
+    env.update(ZOMBILET_DATA_DIR=str(data_dir), ZOMBILET_PORT=str(free_port()), **extra)
+    return env
+
+
+def alive(pid: int) -> bool:
+    """Running; a zombie (dead, not yet reaped by its new parent) counts as gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def fake_services(root: Path, **sources: str) -> str:
+    """Packages zombilet_<name> with the given __main__ source; a PYTHONPATH that finds them."""
+    for name, source in sources.items():
+        package = root / f"zombilet_{name}"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "__main__.py").write_text(textwrap.dedent(source))
+    return os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+
+
+ECHO_SERVICE = """
+    import os
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    NAME = __package__.removeprefix("zombilet_")
+
+
+    async def ready(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ready"})
+
+
+    async def echo(request: Request) -> JSONResponse:
+        return JSONResponse({"service": NAME, "pid": os.getpid(), "env": dict(os.environ)})
+
+
+    async def die(request: Request) -> JSONResponse:
+        os._exit(3)
+
+
+    app = Starlette(
+        routes=[
+            Route("/readyz", ready),
+            Route("/api/users/die", die, methods=["POST"]),
+            Route("/{path:path}", echo),
+        ]
+    )
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning")
+"""
+
+FAILING_SERVICE = """
+    import sys
+
+    sys.stderr.write("auth: missing required environment variable SOMETHING\\n")
+    sys.exit(2)
+"""
+
+
+def test_stack_comes_up_stops_on_sigterm_and_keeps_its_data(
+    tmp_path: Path, stacks: list[Stack]
+) -> None:
+    # A stand-in auth, so the test does not depend on the state of the real services.
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
+    data_dir = tmp_path / "data"
+    first = Stack(stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path)
+    stacks.append(first)
+
+    ready = first.wait_ready()
+
+    assert ready == f"Zombilet is ready at http://localhost:{first.port} (auth)"
+    response = httpx.get(f"{first.url}/api/nothing-here", trust_env=False)
+    assert response.status_code == 404
+    assert response.json() == {"errors": [{"message": "Not Found"}]}
+    assert response.headers["x-request-id"]
+    key = (data_dir / "jwt-key").read_text()
+    assert re.fullmatch(r"[0-9a-f]{64}\n", key)
+    pids = first.server_pids()
+    assert set(pids) == {"nats", "redis", "mongo"}
+    pids["auth"] = httpx.get(f"{first.url}/api/users", trust_env=False).json()["pid"]
+    with MongoClient[dict[str, Any]](first.stderr_url("mongo"), directConnection=True) as mongo:
+        mongo.kept.things.insert_one({"_id": "a"})
+
+    assert first.terminate() == 0
+    assert not any(alive(pid) for pid in pids.values())
+
+    second = Stack(stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path)
+    stacks.append(second)
+    second.wait_ready()
+
+    assert (data_dir / "jwt-key").read_text() == key
+    with MongoClient[dict[str, Any]](second.stderr_url("mongo"), directConnection=True) as mongo:
+        assert mongo.kept.things.find_one({"_id": "a"}) == {"_id": "a"}
+    assert second.terminate() == 0
+
+
+def test_every_installed_service_comes_up_behind_the_gateway(
+    tmp_path: Path, stacks: list[Stack]
+) -> None:
+    """The stack as `zombilet-up` runs it: every real service present, none faked."""
+    stack = Stack(stack_env(tmp_path / "data"), tmp_path)
+    stacks.append(stack)
+
+    ready = stack.wait_ready(within=SMOKE_READY_WITHIN)
+
+    assert re.fullmatch(rf"Zombilet is ready at http://localhost:{stack.port} \(.+\)", ready)
+    response = httpx.get(f"{stack.url}/api/nothing-here", trust_env=False)
+    assert response.status_code == 404
+    assert response.json() == {"errors": [{"message": "Not Found"}]}
+    assert stack.terminate() == 0
+
+
+def test_services_get_their_settings_and_their_routes(tmp_path: Path, stacks: list[Stack]) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE, client=ECHO_SERVICE)
+    data_dir = tmp_path / "data"
+    env = stack_env(
+        data_dir,
+        PYTHONPATH=python_path,
+        ZOMBILET_SERVICES="client,auth",
+        EXPIRATION_WINDOW_SECONDS="5",
+    )
+    stack = Stack(env, tmp_path)
+    stacks.append(stack)
+
+    ready = stack.wait_ready()
+    auth = httpx.get(f"{stack.url}/api/users/currentuser", trust_env=False).json()
+    client = httpx.get(f"{stack.url}/tickets/new", trust_env=False).json()
+
+    assert ready == f"Zombilet is ready at http://localhost:{stack.port} (auth, client)"
+    assert auth["service"] == "auth"
+    assert client["service"] == "client"
+    settings: dict[str, Any] = auth["env"]
+    mongo = stack.stderr_url("mongo")
+    assert settings["MONGO_URI"] == f"{mongo}/auth?directConnection=true"
+    assert client["env"]["MONGO_URI"] == f"{mongo}/client?directConnection=true"
+    assert settings["NATS_URL"] == stack.stderr_url("nats")
+    assert settings["REDIS_URL"] == stack.stderr_url("redis")
+    assert settings["JWT_KEY"] == (data_dir / "jwt-key").read_text().strip()
+    assert settings["MAIL_OUTBOX_DIR"] == str(data_dir / "outbox")
+    assert settings["PUBLIC_URL"] == settings["API_BASE_URL"] == f"http://localhost:{stack.port}"
+    assert settings["EXPIRATION_WINDOW_SECONDS"] == "5"
+    assert settings["PORT"] != client["env"]["PORT"]
+    assert stack.terminate(signal.SIGINT) == 0
+    assert not alive(auth["pid"])
+    assert not alive(client["pid"])
+
+
+def test_given_servers_are_used_instead_of_embedded_ones(
+    tmp_path: Path, stacks: list[Stack], servers: Servers
+) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
+    data_dir = tmp_path / "data"
+    env = stack_env(
+        data_dir,
+        PYTHONPATH=python_path,
+        ZOMBILET_SERVICES="auth",
+        NATS_URL=servers.nats_url,
+        REDIS_URL=servers.redis_url,
+        MONGO_URI=servers.mongo_uri("ignored"),
+        JWT_KEY="given-key",
+    )
+    stack = Stack(env, tmp_path)
+    stacks.append(stack)
+
+    stack.wait_ready()
+    settings = httpx.get(f"{stack.url}/api/users", trust_env=False).json()["env"]
+
+    assert settings["NATS_URL"] == servers.nats_url
+    assert settings["REDIS_URL"] == servers.redis_url
+    assert settings["MONGO_URI"] == servers.mongo_uri("auth")
+    assert settings["JWT_KEY"] == "given-key"
+    assert not any((data_dir / name).exists() for name in ("nats", "redis", "mongo"))
+    assert not (data_dir / "jwt-key").exists()
+    assert stack.terminate() == 0
+
+
+def test_a_service_that_exits_early_stops_the_stack(tmp_path: Path, stacks: list[Stack]) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=FAILING_SERVICE)
+    data_dir = tmp_path / "data"
+    stack = Stack(stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path)
+    stacks.append(stack)
+
+    status = stack.process.wait(READY_WITHIN)
+
+    assert status == 1
+    assert stack.lines == []
+    assert "auth exited with status 2 before it was ready" in stack.stderr
+    assert "auth       | auth: missing required environment variable SOMETHING" in stack.stderr
+    assert not any(
+        (data_dir / name / f"{name}.pid").exists() for name in ("nats", "redis", "mongo")
+    )
+
+
+def test_a_service_that_dies_later_is_reported_and_the_rest_keep_going(
+    tmp_path: Path, stacks: list[Stack]
+) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE, client=ECHO_SERVICE)
+    env = stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth,client")
+    stack = Stack(env, tmp_path)
+    stacks.append(stack)
+    stack.wait_ready()
+
+    dying = httpx.post(f"{stack.url}/api/users/die", trust_env=False)
+    wait_until_sync(
+        lambda: "auth exited with status 3" in stack.stderr,
+        within=10.0,
+        message="the runner did not report the exit",
+    )
+    after = httpx.get(f"{stack.url}/api/users/currentuser", trust_env=False)
+    site = httpx.get(f"{stack.url}/", trust_env=False)
+
+    assert dying.status_code == 502
+    assert after.status_code == 502
+    assert after.json() == {
+        "errors": [{"message": "The auth service is not available. Please try again."}]
+    }
+    assert site.json()["service"] == "client"
+    assert stack.terminate() == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_what_the_runner_started_stops_when_it_is_killed_outright(
+    tmp_path: Path, stacks: list[Stack]
+) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
+    env = stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth")
+    stack = Stack(env, tmp_path)
+    stacks.append(stack)
+    stack.wait_ready()
+    pids = [
+        *stack.server_pids().values(),
+        httpx.get(f"{stack.url}/api/users", trust_env=False).json()["pid"],
+    ]
+
+    stack.process.kill()
+    stack.process.wait()
+
+    wait_until_sync(
+        lambda: not any(alive(pid) for pid in pids),
+        within=15.0,
+        message="processes outlived the runner",
+    )
+
+
+def test_a_taken_gateway_port_fails_before_anything_starts(
+    tmp_path: Path, stacks: list[Stack]
+) -> None:
+    data_dir = tmp_path / "data"
+    env = stack_env(data_dir)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["ZOMBILET_PORT"])))
+        taken.listen()
+        stack = Stack(env, tmp_path)
+        stacks.append(stack)
+
+        status = stack.process.wait(READY_WITHIN)
+
+    assert status == 1
+    assert f"cannot listen on port {env['ZOMBILET_PORT']}" in stack.stderr
+    assert not data_dir.exists()
