@@ -4,11 +4,9 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,115 +14,20 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from zombilet_common.testing.ports import free_port
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until_sync
+from zombilet_local.handle import READY_WITHIN, SMOKE_READY_WITHIN, StackProcess, stack_env
 
 pytestmark = pytest.mark.integration
 
-READY_WITHIN = 30.0
-# The runner itself gives real services 60 s.
-SMOKE_READY_WITHIN = 75.0
-# The runner's own inputs: a test states the ones it wants.
-RUNNER_VARIABLES = (
-    "NATS_URL",
-    "REDIS_URL",
-    "REDIS_HOST",
-    "MONGO_URI",
-    "JWT_KEY",
-    "ZOMBILET_PORT",
-    "ZOMBILET_DATA_DIR",
-    "ZOMBILET_SERVICES",
-    "MAIL_OUTBOX_DIR",
-    "API_BASE_URL",
-    "PUBLIC_URL",
-)
-
-
-class Stack:
-    """The runner as a subprocess: its stdout lines as they come, its stderr in a file."""
-
-    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
-        self.port = int(env["ZOMBILET_PORT"])
-        self.data_dir = Path(env["ZOMBILET_DATA_DIR"])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.lines: list[str] = []
-        self._stderr_path = cwd / f"runner-{len(list(cwd.glob('runner-*.err')))}.err"
-        with self._stderr_path.open("w") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "zombilet_local.runner"],
-                env=dict(env),
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-            )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    @property
-    def stderr(self) -> str:
-        return self._stderr_path.read_text()
-
-    def wait_ready(self, within: float = READY_WITHIN) -> str:
-        wait_until_sync(
-            lambda: bool(self.lines) or self.process.poll() is not None,
-            within=within,
-            message="the stack did not report ready in time",
-        )
-        assert self.lines, f"the runner exited with {self.process.poll()}:\n{self.stderr}"
-        return self.lines[0]
-
-    def terminate(self, signum: int = signal.SIGTERM, within: float = 30.0) -> int:
-        self.process.send_signal(signum)
-        status = self.process.wait(within)
-        self._reader.join(5.0)
-        return status
-
-    def close(self) -> None:
-        """Stop a runner a failed test left behind, letting it stop what it started."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30.0)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._reader.join(5.0)
-
-    def server_pids(self) -> dict[str, int]:
-        return {
-            name: int((self.data_dir / name / f"{name}.pid").read_text())
-            for name in ("nats", "redis", "mongo")
-            if (self.data_dir / name / f"{name}.pid").exists()
-        }
-
-    def stderr_url(self, server: str) -> str:
-        found = re.search(rf"^zombilet-up: {server} on (\S+)", self.stderr, re.MULTILINE)
-        assert found, self.stderr
-        return found.group(1)
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-        self.process.stdout.close()
-
 
 @pytest.fixture
-def stacks(tmp_path: Path) -> Iterator[list[Stack]]:
+def stacks(tmp_path: Path) -> Iterator[list[StackProcess]]:
     """Whatever the test starts is stopped at the end, even after a failure."""
-    started: list[Stack] = []
+    started: list[StackProcess] = []
     yield started
     for stack in started:
         stack.close()
-
-
-def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in RUNNER_VARIABLES}
-    env.update(ZOMBILET_DATA_DIR=str(data_dir), ZOMBILET_PORT=str(free_port()), **extra)
-    return env
 
 
 def alive(pid: int) -> bool:
@@ -189,12 +92,14 @@ FAILING_SERVICE = """
 
 
 def test_stack_comes_up_stops_on_sigterm_and_keeps_its_data(
-    tmp_path: Path, stacks: list[Stack]
+    tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     # A stand-in auth, so the test does not depend on the state of the real services.
     python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
     data_dir = tmp_path / "data"
-    first = Stack(stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path)
+    first = StackProcess(
+        stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path
+    )
     stacks.append(first)
 
     ready = first.wait_ready()
@@ -215,7 +120,9 @@ def test_stack_comes_up_stops_on_sigterm_and_keeps_its_data(
     assert first.terminate() == 0
     assert not any(alive(pid) for pid in pids.values())
 
-    second = Stack(stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path)
+    second = StackProcess(
+        stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path
+    )
     stacks.append(second)
     second.wait_ready()
 
@@ -226,10 +133,10 @@ def test_stack_comes_up_stops_on_sigterm_and_keeps_its_data(
 
 
 def test_every_installed_service_comes_up_behind_the_gateway(
-    tmp_path: Path, stacks: list[Stack]
+    tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     """The stack as `zombilet-up` runs it: every real service present, none faked."""
-    stack = Stack(stack_env(tmp_path / "data"), tmp_path)
+    stack = StackProcess(stack_env(tmp_path / "data"), tmp_path)
     stacks.append(stack)
 
     ready = stack.wait_ready(within=SMOKE_READY_WITHIN)
@@ -241,7 +148,9 @@ def test_every_installed_service_comes_up_behind_the_gateway(
     assert stack.terminate() == 0
 
 
-def test_services_get_their_settings_and_their_routes(tmp_path: Path, stacks: list[Stack]) -> None:
+def test_services_get_their_settings_and_their_routes(
+    tmp_path: Path, stacks: list[StackProcess]
+) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE, client=ECHO_SERVICE)
     data_dir = tmp_path / "data"
     env = stack_env(
@@ -250,7 +159,7 @@ def test_services_get_their_settings_and_their_routes(tmp_path: Path, stacks: li
         ZOMBILET_SERVICES="client,auth",
         EXPIRATION_WINDOW_SECONDS="5",
     )
-    stack = Stack(env, tmp_path)
+    stack = StackProcess(env, tmp_path)
     stacks.append(stack)
 
     ready = stack.wait_ready()
@@ -277,7 +186,7 @@ def test_services_get_their_settings_and_their_routes(tmp_path: Path, stacks: li
 
 
 def test_given_servers_are_used_instead_of_embedded_ones(
-    tmp_path: Path, stacks: list[Stack], servers: Servers
+    tmp_path: Path, stacks: list[StackProcess], servers: Servers
 ) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
     data_dir = tmp_path / "data"
@@ -290,7 +199,7 @@ def test_given_servers_are_used_instead_of_embedded_ones(
         MONGO_URI=servers.mongo_uri("ignored"),
         JWT_KEY="given-key",
     )
-    stack = Stack(env, tmp_path)
+    stack = StackProcess(env, tmp_path)
     stacks.append(stack)
 
     stack.wait_ready()
@@ -305,10 +214,14 @@ def test_given_servers_are_used_instead_of_embedded_ones(
     assert stack.terminate() == 0
 
 
-def test_a_service_that_exits_early_stops_the_stack(tmp_path: Path, stacks: list[Stack]) -> None:
+def test_a_service_that_exits_early_stops_the_stack(
+    tmp_path: Path, stacks: list[StackProcess]
+) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=FAILING_SERVICE)
     data_dir = tmp_path / "data"
-    stack = Stack(stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path)
+    stack = StackProcess(
+        stack_env(data_dir, PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path
+    )
     stacks.append(stack)
 
     status = stack.process.wait(READY_WITHIN)
@@ -323,11 +236,11 @@ def test_a_service_that_exits_early_stops_the_stack(tmp_path: Path, stacks: list
 
 
 def test_a_service_that_dies_later_is_reported_and_the_rest_keep_going(
-    tmp_path: Path, stacks: list[Stack]
+    tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE, client=ECHO_SERVICE)
     env = stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth,client")
-    stack = Stack(env, tmp_path)
+    stack = StackProcess(env, tmp_path)
     stacks.append(stack)
     stack.wait_ready()
 
@@ -351,11 +264,11 @@ def test_a_service_that_dies_later_is_reported_and_the_rest_keep_going(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
 def test_what_the_runner_started_stops_when_it_is_killed_outright(
-    tmp_path: Path, stacks: list[Stack]
+    tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
     env = stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth")
-    stack = Stack(env, tmp_path)
+    stack = StackProcess(env, tmp_path)
     stacks.append(stack)
     stack.wait_ready()
     pids = [
@@ -374,14 +287,14 @@ def test_what_the_runner_started_stops_when_it_is_killed_outright(
 
 
 def test_a_taken_gateway_port_fails_before_anything_starts(
-    tmp_path: Path, stacks: list[Stack]
+    tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     data_dir = tmp_path / "data"
     env = stack_env(data_dir)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", int(env["ZOMBILET_PORT"])))
         taken.listen()
-        stack = Stack(env, tmp_path)
+        stack = StackProcess(env, tmp_path)
         stacks.append(stack)
 
         status = stack.process.wait(READY_WITHIN)

@@ -1,0 +1,108 @@
+"""A running local stack as a subprocess, for end-to-end tests and benchmarks."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from zombilet_common.testing.ports import free_port
+from zombilet_common.testing.wait import wait_until_sync
+
+READY_WITHIN = 30.0
+# The runner itself gives real services 60 s.
+SMOKE_READY_WITHIN = 75.0
+# The runner's own inputs: a test states the ones it wants.
+RUNNER_VARIABLES = (
+    "NATS_URL",
+    "REDIS_URL",
+    "REDIS_HOST",
+    "MONGO_URI",
+    "JWT_KEY",
+    "ZOMBILET_PORT",
+    "ZOMBILET_DATA_DIR",
+    "ZOMBILET_SERVICES",
+    "MAIL_OUTBOX_DIR",
+    "API_BASE_URL",
+    "PUBLIC_URL",
+)
+
+
+class StackProcess:
+    """The runner as a subprocess: its stdout lines as they come, its stderr in a file."""
+
+    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+        self.port = int(env["ZOMBILET_PORT"])
+        self.data_dir = Path(env["ZOMBILET_DATA_DIR"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        self._stderr_path = cwd / f"runner-{len(list(cwd.glob('runner-*.err')))}.err"
+        with self._stderr_path.open("w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "zombilet_local.runner"],
+                env=dict(env),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def stderr(self) -> str:
+        return self._stderr_path.read_text()
+
+    def wait_ready(self, within: float = READY_WITHIN) -> str:
+        wait_until_sync(
+            lambda: bool(self.lines) or self.process.poll() is not None,
+            within=within,
+            message="the stack did not report ready in time",
+        )
+        assert self.lines, f"the runner exited with {self.process.poll()}:\n{self.stderr}"
+        return self.lines[0]
+
+    def terminate(self, signum: int = signal.SIGTERM, within: float = 30.0) -> int:
+        self.process.send_signal(signum)
+        status = self.process.wait(within)
+        self._reader.join(5.0)
+        return status
+
+    def close(self) -> None:
+        """Stop a runner a failed test left behind, letting it stop what it started."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30.0)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(5.0)
+
+    def server_pids(self) -> dict[str, int]:
+        return {
+            name: int((self.data_dir / name / f"{name}.pid").read_text())
+            for name in ("nats", "redis", "mongo")
+            if (self.data_dir / name / f"{name}.pid").exists()
+        }
+
+    def stderr_url(self, server: str) -> str:
+        found = re.search(rf"^zombilet-up: {server} on (\S+)", self.stderr, re.MULTILINE)
+        assert found, self.stderr
+        return found.group(1)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+        self.process.stdout.close()
+
+
+def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in RUNNER_VARIABLES}
+    env.update(ZOMBILET_DATA_DIR=str(data_dir), ZOMBILET_PORT=str(free_port()), **extra)
+    return env
