@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from zombilet_common.bus import Ack, Delivery, Nak, Publisher
+from zombilet_common.bus import Ack, Delivery, Nak, Publisher, ensure_streams, stream_config
 from zombilet_common.events import TicketCreatedEvent, TicketUpdatedEvent
 from zombilet_common.mongo import mongo_client
 from zombilet_common.outbox import OutboxRelay, outbox_fields, pending
@@ -241,3 +241,17 @@ async def test_listener_restarted_mid_stream_resumes_where_it_left_off(
     await wait_until(lambda: len(recorder.seen) == 10, within=5)
     assert Counter(recorder.seen) == Counter(e.id for e in before + after)
     assert set(recorder.seen[5:]) == {e.id for e in after}
+
+
+async def test_streams_are_created_once_and_a_drifted_config_is_updated(js) -> None:
+    drifted = stream_config("payment")
+    drifted.duplicate_window = 30.0
+    await js.update_stream(drifted)
+
+    await ensure_streams(js)
+    await ensure_streams(js)
+
+    info = await js.stream_info("PAYMENTS")
+    assert info.config.duplicate_window == 120.0
+    assert info.config.subjects == ["payment.>"]
+    assert info.config.storage == "file"
