@@ -58,7 +58,8 @@ class ResetToken:
     def document(self) -> dict[str, Any]:
         return {
             "_id": ObjectId(self.id),
-            "user_id": ObjectId(self.user_id),
+            # Ids outside `_id` stay strings: the local store never matches an ObjectId there.
+            "user_id": self.user_id,
             "hash": self.hash,
             "type": self.type,
             "expires_at": self.expires_at,
@@ -68,7 +69,7 @@ class ResetToken:
     def from_document(cls, doc: dict[str, Any]) -> "ResetToken":
         return cls(
             id=str(doc["_id"]),
-            user_id=str(doc["user_id"]),
+            user_id=doc["user_id"],
             hash=doc["hash"],
             type=doc["type"],
             expires_at=as_utc(doc["expires_at"]),

@@ -86,4 +86,4 @@ class ResetTokenRepository:
         return None if doc is None else ResetToken.from_document(doc)
 
     async def delete_for_user(self, user_id: str) -> None:
-        await self.collection.delete_many({"user_id": ObjectId(user_id)})
+        await self.collection.delete_many({"user_id": user_id})

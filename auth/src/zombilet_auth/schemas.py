@@ -124,11 +124,11 @@ def validate_reset(token: str | None, type_: str | None, data: dict[str, Any]) -
         body = validate_body(ResetPasswordBody, data)
     except ValidationFailed as failed:
         errors.extend(failed.errors)
-    fields = {error.field for error in errors}
-    if "repeatedNewPassword" not in fields:
-        new, repeated = data.get("newPassword"), data["repeatedNewPassword"].strip()
-        if not isinstance(new, str) or new.strip() != repeated:
-            errors.append(FieldError("Passwords must match.", "repeatedNewPassword"))
+    new, repeated = data.get("newPassword"), data.get("repeatedNewPassword")
+    # Once the repeated password passed its own rule it is a non-empty string.
+    repeated_ok = "repeatedNewPassword" not in {error.field for error in errors}
+    if repeated_ok and (not isinstance(new, str) or new.strip() != str(repeated).strip()):
+        errors.append(FieldError("Passwords must match.", "repeatedNewPassword"))
     if errors or body is None:
         raise ValidationFailed(errors)
     return body

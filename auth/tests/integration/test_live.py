@@ -64,6 +64,9 @@ async def test_full_reset_flow_with_the_token_from_the_published_event(live_auth
     forgot_events = await collect(bus, "user.forgot-password")
     changed_events = await collect(bus, "user.changed-password")
     async with live_auth.client() as client:
+        other_email = "bystander@example.com"
+        await client.post("/api/users/signup", json={"email": other_email, "password": "password1"})
+        await client.post("/api/users/forgot-password", json={"email": other_email})
         signup = await client.post(
             "/api/users/signup", json={"email": "flow@example.com", "password": "oldpass123"}
         )
@@ -71,8 +74,9 @@ async def test_full_reset_flow_with_the_token_from_the_published_event(live_auth
         assert (
             await client.post("/api/users/forgot-password", json={"email": "flow@example.com"})
         ).status_code == 200
-        await wait_until(lambda: len(forgot_events) == 1, within=5)
-        event = forgot_events[0]
+        await client.post("/api/users/forgot-password", json={"email": "flow@example.com"})
+        await wait_until(lambda: len(forgot_events) == 3, within=5)
+        event = next(e for e in forgot_events if e["data"]["id"] == user_id)
         assert event["msg_id"].startswith(f"user.forgot-password:{user_id}:")
         query = {"token": event["data"]["token"]["value"], "type": "forgot-password"}
 
@@ -97,6 +101,9 @@ async def test_full_reset_flow_with_the_token_from_the_published_event(live_auth
             json={"newPassword": "other1234", "repeatedNewPassword": "other1234"},
         )
         assert again.status_code == 404
+        # The user's second token went with the reset; the other user's stayed.
+        assert await live_auth.db.password_resets.count_documents({"user_id": user_id}) == 0
+        assert await live_auth.db.password_resets.count_documents({}) == 1
         await wait_until(lambda: len(changed_events) == 1, within=5)
         assert changed_events[0]["data"] == {"id": user_id, "version": 1}
         assert changed_events[0]["msg_id"] == f"user.changed-password:{user_id}:1"

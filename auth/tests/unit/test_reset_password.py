@@ -201,3 +201,18 @@ async def test_reset_for_a_user_that_is_gone_is_not_authorized(auth) -> None:
     response = await auth.client.post(RESET, params=query(token), json=passwords())
     assert response.status_code == 401
     assert response.json() == {"errors": [{"message": "Not authorized"}]}
+
+
+async def test_reset_without_the_repeated_password_names_it(auth) -> None:
+    response = await auth.client.post(
+        RESET, params=query("0" * 64), json={"newPassword": "newpass123"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Repeated password must exist to confirm new password.",
+                "field": "repeatedNewPassword",
+            }
+        ]
+    }

@@ -61,7 +61,19 @@ def validate_body(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed.from_pydantic(exc.errors()) from None
+        raise ValidationFailed.from_pydantic(_as_sent(model, exc.errors())) from None
+
+
+def _as_sent(model: type[BaseModel], errors: list[Any]) -> list[Any]:
+    # A default validated for a missing key is reported under the Python name (`ticket_id`);
+    # the client sent, or should have sent, the wire name (`ticketId`).
+    wire = {name: field.alias or name for name, field in model.model_fields.items()}
+    return [
+        {**error, "loc": (wire.get(error["loc"][0], error["loc"][0]), *error["loc"][1:])}
+        if error["loc"]
+        else error
+        for error in errors
+    ]
 
 
 def JsonBody(model: type[M], *, max_bytes: int = MAX_BODY_BYTES) -> Any:  # noqa: N802 - like Depends()

@@ -400,3 +400,8 @@ async def test_invalid_incoming_request_id_is_replaced(
 ) -> None:
     response = await client.get("/api/things", headers={b"x-request-id": incoming})
     assert HEX32.fullmatch(response.headers["x-request-id"])
+
+
+async def test_a_missing_camel_case_key_is_named_as_sent(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/things", json={"title": "t", "price": 1})
+    assert response.json()["errors"][0]["field"] == "ticketId"
