@@ -1,0 +1,3 @@
+from zombilet_orders.main import run
+
+run()

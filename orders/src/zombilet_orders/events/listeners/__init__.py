@@ -1,0 +1,1 @@
+"""One listener per event orders consumes."""

@@ -1,0 +1,3 @@
+from zombilet_tickets.main import run
+
+run()

@@ -1,0 +1,3 @@
+"""Tickets publishes ticket events through its outbox and listens to order events."""
+
+SERVICE_NAME = "tickets"

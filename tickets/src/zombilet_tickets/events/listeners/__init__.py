@@ -1,0 +1,1 @@
+"""One listener per order event tickets consumes."""
