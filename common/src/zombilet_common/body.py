@@ -59,7 +59,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 def validate_body(model: type[M], data: dict[str, Any]) -> M:
     """Validate `data` into `model`; failures become one `ValidationFailed` item per field."""
     try:
-        return model.model_validate(data)
+        # Clients speak camelCase only: `order_id` in a body is an unknown key, not `orderId`.
+        return model.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(_as_sent(model, exc.errors())) from None
 

@@ -62,10 +62,14 @@ class Runtime:
             await listener.start(self.js)
             self.listeners.append(listener)
 
-    async def stop(self) -> None:
-        # Listeners first, so that what they write still reaches the relay, then the relay.
+    async def stop_listeners(self) -> None:
+        """Stop taking messages; those in hand are finished and answered first."""
         await asyncio.gather(*(listener.stop() for listener in self.listeners))
         self.listeners = []
+
+    async def stop(self) -> None:
+        # Listeners first, so that what they write still reaches the relay, then the relay.
+        await self.stop_listeners()
         if self.relay is not None:
             await self.relay.stop()
         await self.nats.drain()

@@ -405,3 +405,8 @@ async def test_invalid_incoming_request_id_is_replaced(
 async def test_a_missing_camel_case_key_is_named_as_sent(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/things", json={"title": "t", "price": 1})
     assert response.json()["errors"][0]["field"] == "ticketId"
+
+
+async def test_a_python_name_in_a_body_is_an_unknown_key(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/things", json={"title": "t", "price": 1, "ticket_id": "x"})
+    assert response.json()["errors"][0]["field"] == "ticketId"

@@ -1,0 +1,3 @@
+from zombilet_expiration.main import run
+
+run()

@@ -1,0 +1,3 @@
+"""Expiration listens to order events and publishes `expiration.completed` from its jobs."""
+
+SERVICE_NAME = "expiration"

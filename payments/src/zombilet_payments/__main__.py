@@ -1,0 +1,3 @@
+from zombilet_payments.main import run
+
+run()

@@ -1,0 +1,3 @@
+"""Payments publishes `payment.created` through its outbox and listens to order events."""
+
+SERVICE_NAME = "payments"

@@ -1,0 +1,186 @@
+"""Payments' use cases: pay for an order, and keep the order replica in step with orders."""
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from zombilet_common.errors import (
+    BadRequestError,
+    NotAuthorizedError,
+    NotFoundError,
+    PaymentRequiredError,
+    UpstreamUnavailableError,
+)
+from zombilet_common.events import (
+    OrderCancelledEvent,
+    OrderCompletedEvent,
+    OrderCreatedEvent,
+    PaymentCreatedEvent,
+)
+from zombilet_common.outbox import pending
+from zombilet_common.versioning import Verdict
+from zombilet_payments.compensation import Compensation, RefundFailure
+from zombilet_payments.gateways import (
+    Charged,
+    ChargeOutcome,
+    Declined,
+    InvalidToken,
+    PaymentGateway,
+    Refused,
+    Unreachable,
+)
+from zombilet_payments.models import OrderReplica, OrderStatus, Payment, charge_key, minor_units
+from zombilet_payments.repository import OrderReplicaRepository, PaymentExists, PaymentRepository
+
+log = logging.getLogger(__name__)
+
+
+class OrderNotPayable(BadRequestError):
+    message = "This order cannot be paid."
+
+
+class OrderAlreadyPaid(BadRequestError):
+    message = "This order has already been paid."
+
+
+class OrderExpired(BadRequestError):
+    message = "This order has expired."
+
+
+class PaymentInProgress(BadRequestError):
+    message = "A payment for this order is already in progress."
+
+
+class CardDeclined(PaymentRequiredError):
+    field = "token"
+
+
+class InvalidPaymentToken(PaymentRequiredError):
+    message = "The payment token is invalid."
+    field = "token"
+
+
+class ProviderUnreachable(UpstreamUnavailableError):
+    message = "The payment provider could not be reached. Please try again."
+
+
+class PaymentService:
+    def __init__(
+        self,
+        replicas: OrderReplicaRepository,
+        payments: PaymentRepository,
+        gateway: PaymentGateway,
+        compensation: Compensation,
+        *,
+        currency: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._replicas = replicas
+        self._payments = payments
+        self._gateway = gateway
+        self._compensation = compensation
+        self._currency = currency
+        self._now = clock
+
+    async def pay(self, *, user_id: str, order_id: str, token: str) -> Payment:
+        """Charge the order's price once and store the payment (SPEC.md §7.2 steps 2–7)."""
+        replica = await self._replicas.get(order_id)
+        if replica is None:
+            raise NotFoundError()
+        if replica.user_id != user_id:
+            raise NotAuthorizedError()
+        await self._check_payable(replica)
+        claim_id = uuid.uuid4().hex
+        if not await self._replicas.claim(order_id, claim_id, self._now_ms()):
+            # Apply the state rules to what is there now (it may have been paid or cancelled).
+            current = await self._replicas.get(order_id)
+            if current is not None:
+                await self._check_payable(current)
+            raise PaymentInProgress()
+        try:
+            # A request that held the claim before us stores its payment before letting go.
+            if await self._payments.by_order(order_id) is not None:
+                raise OrderAlreadyPaid()
+            amount = minor_units(replica.price)
+            outcome = await self._gateway.charge(
+                amount=amount,
+                currency=self._currency,
+                token=token,
+                idempotency_key=charge_key(order_id, token),
+                metadata={"orderId": order_id},
+                description=f"Zombilet order {order_id}",
+            )
+            log.info("charge answered", extra={"order_id": order_id, "outcome": repr(outcome)})
+            return await self._conclude(replica, amount, outcome)
+        finally:
+            await self._replicas.release(order_id, claim_id)
+
+    async def record_order(self, event: OrderCreatedEvent) -> Verdict:
+        """`order.created`: a new replica at the event's version; an existing one is left alone."""
+        return await self._replicas.insert(event)
+
+    async def complete_order(self, event: OrderCompletedEvent) -> Verdict:
+        return await self._replicas.apply_status(event.id, event.version, OrderStatus.COMPLETE)
+
+    async def cancel_order(self, event: OrderCancelledEvent) -> Verdict:
+        """`order.cancelled`: apply it, then refund a charge the order may hold (also when the
+        event is a duplicate: the earlier delivery may have failed to refund)."""
+        verdict = await self._replicas.apply_status(event.id, event.version, OrderStatus.CANCELLED)
+        if verdict is Verdict.AHEAD:
+            return verdict
+        replica = await self._replicas.get(event.id)
+        if replica is not None and replica.status is OrderStatus.CANCELLED:
+            await self._compensation.settle_cancelled(event.id)
+        return verdict
+
+    async def _check_payable(self, replica: OrderReplica) -> None:
+        if replica.status is OrderStatus.CANCELLED:
+            raise OrderNotPayable()
+        if replica.status is OrderStatus.COMPLETE:
+            raise OrderAlreadyPaid()
+        if await self._payments.by_order(replica.id) is not None:
+            raise OrderAlreadyPaid()
+        if replica.expires_at <= self._now():
+            raise OrderExpired()
+
+    async def _conclude(
+        self, replica: OrderReplica, amount: int, outcome: ChargeOutcome
+    ) -> Payment:
+        match outcome:
+            case Charged(charge_id=charge_id):
+                return await self._record(replica, charge_id, amount)
+            case Declined(message=message):
+                raise CardDeclined(message)
+            case InvalidToken():
+                raise InvalidPaymentToken()
+            case Refused(message=message):
+                raise BadRequestError(message)
+            case Unreachable():
+                raise ProviderUnreachable()
+
+    async def _record(self, replica: OrderReplica, charge_id: str, amount: int) -> Payment:
+        payment = Payment.new(
+            order_id=replica.id, stripe_id=charge_id, amount=amount, currency=self._currency
+        )
+        event = PaymentCreatedEvent(
+            id=payment.id, version=0, order_id=payment.order_id, stripe_id=charge_id
+        )
+        try:
+            await self._payments.insert(payment, pending(event, event.message_id()))
+        except PaymentExists:
+            await self._compensation.refund_stray_charge(replica.id, charge_id)
+            raise OrderAlreadyPaid() from None
+        current = await self._replicas.get(replica.id)
+        if current is not None and current.status is OrderStatus.CANCELLED:
+            # Cancelled (expired) while we charged: orders will ignore the payment, so the
+            # buyer gets the money back now. A failed refund is left to the sweep.
+            try:
+                await self._compensation.refund(payment)
+            except RefundFailure:
+                log.warning("refund after a late payment failed", extra={"order_id": replica.id})
+            raise OrderNotPayable()
+        return payment
+
+    def _now_ms(self) -> int:
+        return int(self._now().timestamp() * 1000)

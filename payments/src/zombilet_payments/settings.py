@@ -1,0 +1,41 @@
+"""Payments' settings, read from the environment at start."""
+
+import re
+from typing import Annotated, ClassVar
+
+from pydantic import BeforeValidator
+
+from zombilet_common.settings import ServiceSettings
+
+_CURRENCY = re.compile(r"[a-z]{3}")
+_HTTP_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+
+
+def _currency(value: object) -> object:
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value.strip().lower()):
+        raise ValueError("expected a three-letter ISO 4217 currency code, e.g. gbp")
+    return value.strip().lower()
+
+
+def _http_url(value: object) -> object:
+    if isinstance(value, str) and _HTTP_URL.fullmatch(value.strip()):
+        return value.strip().rstrip("/")
+    raise ValueError("expected an http:// or https:// URL")
+
+
+Currency = Annotated[str, BeforeValidator(_currency)]
+HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+
+
+class Settings(ServiceSettings):
+    service_name: ClassVar[str] = "payments"
+
+    mongo_uri: str
+    nats_url: str
+    jwt_key: str
+    # Unset: the offline gateway that honours Stripe's test tokens (SPEC.md §7.3).
+    stripe_key: str | None = None
+    stripe_currency: Currency = "gbp"
+    # Where the Stripe library sends its requests; unset means api.stripe.com. The local stack
+    # and tests point it at a stand-in server.
+    stripe_api_base: HttpUrl | None = None

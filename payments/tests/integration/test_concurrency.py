@@ -1,0 +1,76 @@
+"""One payment per order against the real Mongo-wire store: the claim, the re-check after the
+claim and the unique index, with concurrent requests on one order."""
+
+import asyncio
+import logging
+
+import pytest
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from zombilet_common.testing.fixtures import fresh_name
+
+pytestmark = pytest.mark.integration
+
+IN_PROGRESS = "A payment for this order is already in progress."
+ALREADY_PAID = "This order has already been paid."
+
+
+def _assert_one_payment(responses: list) -> None:
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [400] * 9
+    for response in responses:
+        if response.status_code == 400:
+            (error,) = response.json()["errors"]
+            assert error["message"] in {IN_PROGRESS, ALREADY_PAID}
+
+
+async def test_ten_concurrent_payments_charge_once_through_stripe(
+    start_payments, stripe_standin
+) -> None:
+    live = await start_payments(
+        stripe_key=stripe_standin.API_KEY, stripe_api_base=stripe_standin.url
+    )
+    order_id = await live.order()
+
+    async with live.client() as client:
+        responses = await asyncio.gather(*(live.pay(client, order_id) for _ in range(10)))
+
+    _assert_one_payment(responses)
+    assert len(stripe_standin.of("/v1/charges")) == 1
+    assert len(stripe_standin.charges) == 1
+    assert await live.db.payments.count_documents({}) == 1
+
+
+async def test_ten_concurrent_payments_charge_once_offline(start_payments, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="zombilet_payments.gateways.offline")
+    live = await start_payments()
+    order_id = await live.order()
+
+    async with live.client() as client:
+        responses = await asyncio.gather(*(live.pay(client, order_id) for _ in range(10)))
+
+    _assert_one_payment(responses)
+    calls = [r for r in caplog.records if r.getMessage() == "offline charge"]
+    assert len(calls) == 1
+    assert await live.db.payments.count_documents({}) == 1
+
+
+async def test_a_payment_is_found_by_its_order_on_the_mongo_wire_store(start_payments) -> None:
+    # The local store cannot match a non-`_id` field holding an ObjectId, so reference ids
+    # are stored as strings; this pins the lookup the "already paid" rule depends on.
+    live = await start_payments()
+    order_id = await live.order()
+    async with live.client() as client:
+        assert (await live.pay(client, order_id)).status_code == 201
+        again = await live.pay(client, order_id)
+    assert again.json() == {"errors": [{"message": ALREADY_PAID}]}
+    assert await live.app.state.payments._payments.by_order(order_id) is not None
+
+
+async def test_the_unique_index_refuses_a_second_payment(start_payments) -> None:
+    live = await start_payments()
+    doc = {"order_id": str(ObjectId()), "stripe_id": fresh_name("ch"), "version": 0}
+    await live.db.payments.insert_one({**doc, "_id": ObjectId()})
+    with pytest.raises(DuplicateKeyError):
+        await live.db.payments.insert_one({**doc, "_id": ObjectId()})

@@ -1,0 +1,150 @@
+"""Payments with its real lifespan: order events over JetStream, the Mongo-wire store, the
+payment event out, and the refunds of SPEC.md §7.4."""
+
+import asyncio
+import json
+
+import pytest
+from bson import ObjectId
+
+from zombilet_common.events import OrderCompletedEvent, OrderTicketRef
+from zombilet_common.testing.wait import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_replicated_order_is_paid_and_payment_created_published(start_payments) -> None:
+    live = await start_payments()
+    published = await live.bus.watch("payment.created")
+    order_id = await live.order(price=12.5)
+
+    async with live.client() as client:
+        response = await live.pay(client, order_id)
+
+    assert response.status_code == 201
+    payment = response.json()
+    await wait_until(lambda: len(published) == 1, within=5)
+    assert published[0]["msg_id"] == f"payment.created:{payment['id']}:0"
+    assert json.loads(published[0]["data"]) == {
+        "id": payment["id"],
+        "version": 0,
+        "orderId": order_id,
+        "stripeId": payment["stripeId"],
+    }
+    stored = await live.db.payments.find_one({"_id": ObjectId(payment["id"])})
+    assert (stored["amount"], stored["stripe_id"]) == (1250, payment["stripeId"])
+
+    async def outbox_cleared() -> bool:
+        doc = await live.db.payments.find_one({"_id": ObjectId(payment["id"])})
+        return doc["outbox_pending"] == 0
+
+    # The relay clears the entry once JetStream has acked it, just after subscribers see it.
+    await wait_until(outbox_cleared, within=5)
+
+
+async def test_order_completed_makes_the_replica_complete(start_payments) -> None:
+    live = await start_payments()
+    order_id = await live.order()
+    await live.bus.publish(
+        OrderCompletedEvent(
+            id=order_id,
+            version=1,
+            status="complete",
+            user_id=live.buyer,
+            ticket=OrderTicketRef(id=str(ObjectId())),
+        )
+    )
+
+    async def complete() -> bool:
+        doc = await live.db.order_replicas.find_one({"_id": ObjectId(order_id)})
+        return doc["status"] == "complete" and doc["version"] == 1
+
+    await wait_until(complete, within=5)
+    async with live.client() as client:
+        response = await live.pay(client, order_id)
+    assert response.json() == {"errors": [{"message": "This order has already been paid."}]}
+
+
+async def test_a_payment_landing_just_after_the_cancel_is_refunded(
+    start_payments, stripe_standin
+) -> None:
+    live = await start_payments(
+        stripe_key=stripe_standin.API_KEY, stripe_api_base=stripe_standin.url
+    )
+    order_id = await live.order()
+    gate = stripe_standin.hold_charges()
+
+    async with live.client() as client:
+        paying = asyncio.create_task(live.pay(client, order_id))
+        await wait_until(lambda: len(stripe_standin.of("/v1/charges")) == 1, within=5)
+        await live.bus.publish(live.cancelled(order_id))
+
+        async def replica_cancelled() -> bool:
+            doc = await live.db.order_replicas.find_one({"_id": ObjectId(order_id)})
+            return doc["status"] == "cancelled"
+
+        await wait_until(replica_cancelled, within=5)
+        gate.set()
+        response = await paying
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": "This order cannot be paid."}]}
+    payment = await live.db.payments.find_one({"order_id": order_id})
+    (refund,) = stripe_standin.of("/v1/refunds")
+    assert refund.headers["idempotency-key"] == f"zombilet-refund-{payment['_id']}"
+    assert (bool(payment["refunded"]), payment["version"]) == (True, 1)
+    assert payment["refund_id"] in stripe_standin.refunds
+
+
+async def test_a_redelivered_cancel_of_a_charged_order_refunds_once(
+    start_payments, stripe_standin
+) -> None:
+    live = await start_payments(
+        stripe_key=stripe_standin.API_KEY, stripe_api_base=stripe_standin.url
+    )
+    order_id = await live.order()
+    async with live.client() as client:
+        payment_id = (await live.pay(client, order_id)).json()["id"]
+
+    cancel = live.cancelled(order_id)
+    await live.bus.publish(cancel, msg_id="first-delivery")
+    last = await live.bus.publish(cancel, msg_id="second-delivery")
+    await wait_until(lambda: live.bus.acked_up_to("payments-order-cancelled", last), within=5)
+
+    # Both deliveries may be handled at once and both ask: with one key, Stripe refunds once.
+    requests = stripe_standin.of("/v1/refunds")
+    assert {r.headers["idempotency-key"] for r in requests} == {f"zombilet-refund-{payment_id}"}
+    (refund_id,) = stripe_standin.refunds
+    payment = await live.db.payments.find_one({"_id": ObjectId(payment_id)})
+    assert (bool(payment["refunded"]), payment["refund_id"], payment["version"]) == (
+        True,
+        refund_id,
+        1,
+    )
+
+
+async def test_a_payment_left_unrefunded_by_a_crash_is_refunded_at_start(start_payments) -> None:
+    live = await start_payments()
+    order_id = await live.order()
+    async with live.client() as client:
+        assert (await live.pay(client, order_id)).status_code == 201
+    # As if the cancel had been applied before the payment was stored and the process died
+    # before it re-read the replica: nothing but the sweep will refund it.
+    await live.db.order_replicas.update_one(
+        {"_id": ObjectId(order_id)}, {"$set": {"status": "cancelled", "version": 1}}
+    )
+
+    restarted = await start_payments()
+
+    async def refunded() -> bool:
+        doc = await restarted.db.payments.find_one({"order_id": order_id})
+        return bool(doc["refunded"]) and doc["refund_id"].startswith("re_offline_")
+
+    await wait_until(refunded, within=5)
+
+
+async def test_readyz_reports_mongo_and_nats(start_payments) -> None:
+    live = await start_payments()
+    async with live.client() as client:
+        response = await client.get("/readyz")
+    assert (response.status_code, response.json()) == (200, {"status": "ready"})

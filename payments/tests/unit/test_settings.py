@@ -1,0 +1,84 @@
+"""Payments' settings (SPEC.md §13) and the gateway they choose."""
+
+import pytest
+from mongomock_motor import AsyncMongoMockClient
+
+from zombilet_common.settings import load_settings
+from zombilet_payments.gateways.offline import OfflineGateway
+from zombilet_payments.gateways.stripe_api import StripeGateway
+from zombilet_payments.main import build_gateway
+from zombilet_payments.settings import Settings
+
+REQUIRED = {"MONGO_URI": "mongodb://db/payments", "NATS_URL": "nats://n:4222", "JWT_KEY": "k"}
+
+
+@pytest.fixture
+def env(monkeypatch) -> pytest.MonkeyPatch:
+    for name in ("STRIPE_KEY", "STRIPE_CURRENCY", "STRIPE_API_BASE", "PORT", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in REQUIRED.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_defaults(env) -> None:
+    settings = load_settings(Settings)
+    assert (settings.stripe_key, settings.stripe_currency, settings.stripe_api_base) == (
+        None,
+        "gbp",
+        None,
+    )
+    assert settings.port == 3000
+
+
+def test_currency_is_lower_cased(env) -> None:
+    env.setenv("STRIPE_CURRENCY", " EUR ")
+    assert load_settings(Settings).stripe_currency == "eur"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "line"),
+    [
+        (
+            "STRIPE_CURRENCY",
+            "pounds",
+            "payments: invalid value for STRIPE_CURRENCY: "
+            "expected a three-letter ISO 4217 currency code, e.g. gbp\n",
+        ),
+        (
+            "STRIPE_API_BASE",
+            "localhost:12111",
+            "payments: invalid value for STRIPE_API_BASE: expected an http:// or https:// URL\n",
+        ),
+    ],
+)
+def test_an_invalid_value_stops_the_process(env, capsys, name: str, value: str, line: str) -> None:
+    env.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        load_settings(Settings)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == line
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_a_missing_required_variable_stops_the_process(env, capsys, missing: str) -> None:
+    env.delenv(missing)
+    with pytest.raises(SystemExit):
+        load_settings(Settings)
+    assert capsys.readouterr().err == (
+        f"payments: missing required environment variable {missing}\n"
+    )
+
+
+async def test_without_stripe_key_the_offline_gateway_is_used(env) -> None:
+    db = AsyncMongoMockClient(tz_aware=True)["payments"]
+    gateway = await build_gateway(load_settings(Settings), db)
+    assert isinstance(gateway, OfflineGateway)
+
+
+async def test_with_stripe_key_the_stripe_library_is_used(env) -> None:
+    env.setenv("STRIPE_KEY", "sk_test_123")
+    db = AsyncMongoMockClient(tz_aware=True)["payments"]
+    gateway = await build_gateway(load_settings(Settings), db)
+    assert isinstance(gateway, StripeGateway)
+    await gateway.close()
