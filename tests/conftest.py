@@ -72,17 +72,21 @@ async def people(stack: StackProcess) -> AsyncIterator[People]:
     await crowd.close()
 
 
+Request = Callable[[], Awaitable[httpx.Response]]
+
+
 async def eventually(
-    request: Callable[[], Awaitable[httpx.Response]], status: int
+    request: Request, status: int, until: Callable[[httpx.Response], bool] = lambda _: True
 ) -> httpx.Response:
-    """Repeat `request` until it answers `status`: another service may not have heard yet."""
+    """Repeat a `request` until it answers `status` (and `until` holds): another service may
+    not have heard the event yet."""
     answers: list[httpx.Response] = []
 
     async def answered() -> bool:
         answers.append(await request())
-        return answers[-1].status_code == status
+        return answers[-1].status_code == status and until(answers[-1])
 
-    await wait_until(answered, within=10, interval=0.05, message=f"never answered {status}")
+    await wait_until(answered, within=15, interval=0.05, message=f"never answered {status}")
     return answers[-1]
 
 

@@ -55,14 +55,16 @@ async def test_cancel_frees_the_ticket_for_another_buyer_and_its_seller(people, 
     ticket = await list_ticket(seller, "Match", 30)
     order = await retry(lambda: first.post("/api/orders", json={"ticketId": ticket["id"]}), 201)
 
-    reserved = await retry(lambda: seller.get(f"/api/tickets/{ticket['id']}"), 200)
-    await retry(lambda: seller.put(f"/api/tickets/{ticket['id']}", json={"price": 31}), 400)
-    assert reserved.status_code == 200
-    assert (await first.delete(f"/api/orders/{order.json()['id']}")).status_code == 204
+    order_id = order.json()["id"]
+    url = f"/api/tickets/{ticket['id']}"
+    await retry(lambda: seller.get(url), 200, until=lambda r: r.json()["orderId"] == order_id)
+    refused = await seller.put(url, json={"price": 31})
+    assert refused.status_code == 400
+    assert refused.json() == {"errors": [{"message": "Cannot edit a reserved ticket"}]}
+    assert (await first.delete(f"/api/orders/{order_id}")).status_code == 204
 
-    edited = await retry(
-        lambda: seller.put(f"/api/tickets/{ticket['id']}", json={"title": "Final"}), 200
-    )
-    assert edited.json()["orderId"] is None
+    await retry(lambda: seller.get(url), 200, until=lambda r: r.json()["orderId"] is None)
+    edited = await seller.put(url, json={"title": "Final"})
+    assert edited.status_code == 200
     again = await retry(lambda: second.post("/api/orders", json={"ticketId": ticket["id"]}), 201)
     assert again.json()["ticket"]["title"] == "Final"
