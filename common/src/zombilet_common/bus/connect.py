@@ -4,7 +4,6 @@ import asyncio
 import logging
 import socket
 
-import nats
 from nats.aio.client import Client as NatsClient
 from nats.errors import NoServersError
 
@@ -17,8 +16,15 @@ async def connect_nats(url: str, *, service: str, retry_for: float | None = None
     deadline = None if retry_for is None else loop.time() + retry_for
     delay = 0.1
     while True:
+        client = NatsClient()
+
+        async def disconnected(client: NatsClient = client) -> None:
+            # A drain or close on the way out disconnects too; only a lost connection warns.
+            if not (client.is_closed or client.is_draining):
+                log.warning("nats disconnected")
+
         try:
-            return await nats.connect(
+            await client.connect(
                 servers=[url],
                 name=f"{service}@{socket.gethostname()}",
                 connect_timeout=2,
@@ -26,9 +32,10 @@ async def connect_nats(url: str, *, service: str, retry_for: float | None = None
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 error_cb=_log_error,
-                disconnected_cb=_log_disconnected,
+                disconnected_cb=disconnected,
                 reconnected_cb=_log_reconnected,
             )
+            return client
         except (NoServersError, OSError, TimeoutError) as exc:
             if deadline is not None and loop.time() + delay > deadline:
                 raise
@@ -39,10 +46,6 @@ async def connect_nats(url: str, *, service: str, retry_for: float | None = None
 
 async def _log_error(exc: Exception) -> None:
     log.warning("nats error", extra={"error": repr(exc)})
-
-
-async def _log_disconnected() -> None:
-    log.warning("nats disconnected")
 
 
 async def _log_reconnected() -> None:
