@@ -24,9 +24,12 @@ test: sync
 test-fast: sync
 	$(UV) run --no-sync pytest -m "not integration"
 
+SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src infra/local/src
+
 lint: sync
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy $(SOURCES)
 
 fmt: sync
 	$(UV) run --no-sync ruff check --fix .

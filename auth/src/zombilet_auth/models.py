@@ -4,11 +4,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from bson import ObjectId
 
-RESET_TOKEN_TYPE = "forgot-password"
+RESET_TOKEN_TYPE: Final = "forgot-password"
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
 
 

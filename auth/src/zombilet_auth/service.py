@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from zombilet_auth.models import ResetToken, User, token_hash
+from zombilet_auth.models import RESET_TOKEN_TYPE, ResetToken, User, token_hash
 from zombilet_auth.passwords import hash_password, verify_password
 from zombilet_auth.repository import EmailTaken, ResetTokenRepository, UserRepository
 from zombilet_common.errors import BadRequestError, NotAuthorizedError, NotFoundError
@@ -81,7 +81,9 @@ class AuthService:
         event = UserForgotPasswordEvent(
             id=user.id,
             version=user.version,
-            token=ResetTokenPayload(value=plain, type=token.type, expires_at=token.expires_at),
+            token=ResetTokenPayload(
+                value=plain, type=RESET_TOKEN_TYPE, expires_at=token.expires_at
+            ),
         )
         await self._tokens.insert(token, pending(event, event.message_id(uuid.uuid4().hex)))
 

@@ -30,4 +30,4 @@ class Expiry:
 
 def retry_delay(tries: int) -> float:
     """After the n-th failed publish: 5 s, doubling, at most 60 s (SPEC.md §9)."""
-    return min(FIRST_RETRY_SECONDS * 2 ** (tries - 1), MAX_RETRY_SECONDS)
+    return min(FIRST_RETRY_SECONDS * 2.0 ** (tries - 1), MAX_RETRY_SECONDS)

@@ -132,7 +132,7 @@ class Scheduler:
         """Abort the order's job if it has not finished; False when there was none pending."""
         pool = self._require_pool()
         marked = await pool.eval(  # type: ignore[misc]
-            _ABORT_SCRIPT, 2, self._queue, abort_jobs_ss, job_id(order_id), timestamp_ms()
+            _ABORT_SCRIPT, 2, self._queue, abort_jobs_ss, job_id(order_id), str(timestamp_ms())
         )
         return bool(marked)
 

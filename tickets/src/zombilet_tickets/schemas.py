@@ -134,7 +134,7 @@ def validate_update(ticket_id: str, data: dict[str, Any]) -> tuple[str, UpdateTi
     if "title" not in data and "price" not in data:
         errors.append(FieldError(NOTHING_TO_CHANGE))
     else:
-        given = {key: data[key] for key in ("title", "price") if key in data}
+        given: dict[str, Any] = {key: data[key] for key in ("title", "price") if key in data}
         try:
             body = validate_body(UpdateTicketBody, given)
         except ValidationFailed as failed:

@@ -89,7 +89,10 @@ class Listener(Generic[E]):
         """The durable's state as JetStream reports it (pending, redelivered, ack floor)."""
         if self._js is None:
             raise RuntimeError("the listener has not been started")
-        return await self._js.consumer_info(self.payload.subject.stream, self.durable_name())
+        info: ConsumerInfo = await self._js.consumer_info(
+            self.payload.subject.stream, self.durable_name()
+        )
+        return info
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():

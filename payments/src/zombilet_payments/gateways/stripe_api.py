@@ -100,4 +100,4 @@ class StripeGateway:
         return Refunded(refund.id)
 
     async def close(self) -> None:
-        await self._http.close_async()
+        await self._http.close_async()  # type: ignore[no-untyped-call]
