@@ -1,7 +1,4 @@
-import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -11,18 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from bson import ObjectId
 from mongomock_motor import AsyncMongoMockClient
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from zombilet_common.bus import Listener
 from zombilet_common.events import Event, Subject
+from zombilet_common.standins.sendgrid import SendGridStandIn
 from zombilet_common.testing.messages import FakeMessage
-from zombilet_common.testing.wait import wait_until
 from zombilet_contact.events.listeners import build_listeners
 from zombilet_contact.main import build_sender, build_service
 from zombilet_contact.senders import Mail, Sender
@@ -150,7 +142,7 @@ async def contact(tmp_path: Path) -> Contact:
 
 
 @pytest.fixture
-async def sendgrid_contact(tmp_path: Path, sendgrid_standin: "SendGridStandIn") -> Contact:
+async def sendgrid_contact(tmp_path: Path, sendgrid_standin: SendGridStandIn) -> Contact:
     """With SENDGRID_KEY, mails go through the real SendGrid library to the local stand-in."""
     settings = make_settings(
         mail_outbox_dir=tmp_path / "outbox",
@@ -161,63 +153,8 @@ async def sendgrid_contact(tmp_path: Path, sendgrid_standin: "SendGridStandIn") 
     return await _contact(settings, build_sender(settings))
 
 
-# --- SendGrid stand-in -------------------------------------------------------------------
-# TODO(common): move to common/standins/sendgrid.py, where STYLE.md puts stand-ins; it lives
-# here until that module exists.
-
-
-@dataclass
-class SendGridRequest:
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class SendGridStandIn:
-    """A local server the official client can be pointed at: it records `POST /v3/mail/send`
-    and answers `status` (202 like SendGrid, or whatever a test sets)."""
-
-    host: str = ""
-    status: int = 202
-    requests: list[SendGridRequest] = field(default_factory=list)
-
-    def app(self) -> Starlette:
-        async def send(request: Request) -> Response:
-            self.requests.append(
-                SendGridRequest(request.url.path, dict(request.headers), await request.json())
-            )
-            if self.status >= 400:
-                body = b'{"errors": [{"message": "stand-in failure"}]}'
-                return Response(body, self.status, media_type="application/json")
-            return Response(status_code=self.status)
-
-        return Starlette(routes=[Route("/v3/mail/send", send, methods=["POST"])])
-
-
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # The test runner keeps its own signal handlers.
-        yield
-
-
 @pytest.fixture
 async def sendgrid_standin() -> AsyncIterator[SendGridStandIn]:
-    standin = SendGridStandIn()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # bound here, so no other process can take the port meanwhile
-    standin.host = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        standin.app(), log_config=None, access_log=False, lifespan="off", ws="none"
-    )
-    server = _Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    await wait_until(lambda: server.started or task.done(), within=5)
-    try:
+    """A SendGrid stand-in served on a free port for this test."""
+    async with SendGridStandIn().running() as standin:
         yield standin
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()

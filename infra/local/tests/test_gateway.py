@@ -16,8 +16,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zombilet_common.testing.ports import free_port
+from zombilet_common.testing.serving import bind, serving
 from zombilet_local.gateway import create_gateway, request_id, route
-from zombilet_local.serving import bind, serving
 
 SERVICES = ("auth", "tickets", "orders", "payments", "client")
 CHUNK = b"z" * 65536

@@ -19,6 +19,7 @@ import httpx
 
 from zombilet_common.testing.ports import free_port
 from zombilet_common.testing.servers import ServerName, ServerStartError, start_servers
+from zombilet_common.testing.serving import bind, serving
 from zombilet_local.env import (
     Backing,
     ConfigError,
@@ -29,7 +30,6 @@ from zombilet_local.env import (
 )
 from zombilet_local.gateway import create_gateway
 from zombilet_local.services import ServiceProcess, missing
-from zombilet_local.serving import bind, serving
 
 PROGRAM = "zombilet-up"
 READY_TIMEOUT = 60.0

@@ -1,4 +1,8 @@
-"""Serving an ASGI app with uvicorn inside the running event loop, on a socket bound early."""
+"""Serving an ASGI app with uvicorn inside the running event loop, on a socket bound early.
+
+The one way to serve an app in-process: the local stack's gateway and the stand-ins in
+`zombilet_common.standins` both use it.
+"""
 
 import asyncio
 import contextlib
@@ -40,9 +44,9 @@ def bind(port: int, host: str = "127.0.0.1") -> socket.socket:
 
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
-    """Serve `app` on `sock` until the block ends, then shut down gracefully.
+    """Serve `app` on `sock` until the block ends, then shut down gracefully; `sock` is closed.
 
-    Proxied responses carry their own Date and Server headers, so uvicorn adds none.
+    uvicorn adds no Date or Server header: the gateway's proxied responses carry their own.
     """
     config = uvicorn.Config(
         app,
@@ -51,7 +55,7 @@ async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        # This is the edge: the peer address is the client, whatever X-Forwarded-For claims.
+        # The gateway is the edge: the peer address is the client, whatever X-Forwarded-For says.
         proxy_headers=False,
         # Nothing here speaks WebSocket; "none" also keeps optional libraries unimported.
         ws="none",
