@@ -1,6 +1,10 @@
 """Paying and expiring through the gateway, with the stack's short reservation window."""
 
+import asyncio
+from typing import Any
+
 import pytest
+from pymongo import MongoClient
 
 pytestmark = pytest.mark.integration
 
@@ -86,3 +90,24 @@ async def test_paid_order_is_not_cancelled_when_its_window_ends(people, retry) -
     assert paid.json()["status"] == "complete"
     ticket_now = await seller.get(f"/api/tickets/{ticket['id']}")
     assert ticket_now.json()["orderId"] == order["id"]
+
+
+async def test_ten_concurrent_payments_of_one_order_charge_once(stack, people, retry) -> None:
+    _, buyer, _, order = await reserve(people, retry, price=20)
+    # Payments must have heard of the order before the race starts.
+    await retry(lambda: pay(buyer, order["id"], "not-a-token"), 402)
+
+    answers = await asyncio.gather(*(pay(buyer, order["id"], "tok_visa") for _ in range(10)))
+
+    assert sorted(a.status_code for a in answers) == [201] + [400] * 9
+    with MongoClient[dict[str, Any]](stack.stderr_url("mongo"), directConnection=True) as mongo:
+        payments = list(mongo.payments.payments.find({"order_id": order["id"]}))
+        ledger = list(mongo.payments.offline_gateway.find({"kind": "charge"}))
+    assert len(payments) == 1
+    assert payments[0]["amount"] == 2000
+    charged = [
+        entry
+        for entry in ledger
+        if entry["key"].startswith(f"zombilet-{order['id']}-") and entry["outcome"] == "charged"
+    ]
+    assert [entry["object_id"] for entry in charged] == [payments[0]["stripe_id"]]
