@@ -101,7 +101,10 @@ class ResetPasswordBody(WireModel):
     @field_validator("repeated_new_password", mode="before")
     @classmethod
     def _repeated(cls, value: Any) -> str:
-        return _required(value, "Repeated password must exist to confirm new password.")
+        # Only empty counts as absent here; blanks fail the match with newPassword instead.
+        if not isinstance(value, str) or not value:
+            raise ValueError("Repeated password must exist to confirm new password.")
+        return value
 
 
 def token_query_errors(token: str | None, type_: str | None) -> list[FieldError]:

@@ -216,3 +216,12 @@ async def test_reset_without_the_repeated_password_names_it(auth) -> None:
             }
         ]
     }
+
+
+async def test_a_blank_repeated_password_does_not_match(auth) -> None:
+    response = await auth.client.post(
+        RESET, params=query("0" * 64), json=passwords("newpass123", "   ")
+    )
+    assert response.json() == {
+        "errors": [{"message": "Passwords must match.", "field": "repeatedNewPassword"}]
+    }

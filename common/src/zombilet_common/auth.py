@@ -19,7 +19,7 @@ ALGORITHM = "HS256"
 MAX_TOKEN_LENGTH = 4096
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_USER_ID = re.compile(r"[0-9a-f]{24}")
+_USER_ID = re.compile(r"[0-9a-fA-F]{24}")
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
@@ -74,13 +74,14 @@ def _session_user(claims: Any, now: float) -> SessionUser | None:
     exp, user_id, email = claims.get("exp"), claims.get("id"), claims.get("email")
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         return None
-    if not math.isfinite(exp) or exp <= now:
+    # An integer past a double's range (10**400) would overflow isfinite(): compare it as is.
+    if (isinstance(exp, float) and not math.isfinite(exp)) or exp <= now:
         return None
     if not isinstance(user_id, str) or _USER_ID.fullmatch(user_id) is None:
         return None
     if not isinstance(email, str):
         return None
-    return SessionUser(id=user_id, email=email)
+    return SessionUser(id=user_id.lower(), email=email)
 
 
 def session_cookie(connection: HTTPConnection) -> str | None:

@@ -19,12 +19,12 @@ def ticket_id_rule(value: Any) -> str:
         raise ValueError(TICKET_ID_REQUIRED)
     if not isinstance(value, str):
         raise ValueError(TICKET_ID_INVALID)
-    ticket_id = value.strip()
-    if not ticket_id:
+    if not value.strip():
         raise ValueError(TICKET_ID_REQUIRED)
-    if not is_object_id(ticket_id):
+    # Trimming only decides "required": an id with spaces around it is not an id (SPEC §2.1).
+    if not is_object_id(value):
         raise ValueError(TICKET_ID_INVALID)
-    return ticket_id.lower()
+    return value.lower()
 
 
 def order_id_rule(value: object) -> str:

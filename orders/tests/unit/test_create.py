@@ -60,11 +60,20 @@ async def test_expiry_follows_the_window_setting(orders, buyer) -> None:
     assert order["expiresAt"] == "2025-03-01T12:00:05.000Z"
 
 
-async def test_ticket_id_is_accepted_in_any_case_and_trimmed(orders, buyer) -> None:
+async def test_ticket_id_is_accepted_in_any_case(orders, buyer) -> None:
     ticket_id = await orders.ticket()
-    response = await orders.order(buyer, f"  {ticket_id.upper()} ")
+    response = await orders.order(buyer, ticket_id.upper())
     assert response.status_code == 201
     assert response.json()["ticket"]["id"] == ticket_id
+
+
+async def test_ticket_id_with_spaces_around_it_is_not_an_id(orders, buyer) -> None:
+    ticket_id = await orders.ticket()
+    response = await orders.order(buyer, f"  {ticket_id} ")
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [{"message": "ticketId must be valid.", "field": "ticketId"}]
+    }
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])

@@ -112,7 +112,12 @@ def validate_page(limit: str | None, before: str | None) -> tuple[int, str | Non
     errors = []
     size = DEFAULT_LIMIT
     if limit is not None:
-        if _DIGITS.fullmatch(limit) and 1 <= int(limit) <= MAX_LIMIT:
+        # Checked as text first: int() refuses strings past 4300 digits.
+        if (
+            _DIGITS.fullmatch(limit)
+            and len(limit.lstrip("0")) <= 4
+            and 1 <= int(limit) <= MAX_LIMIT
+        ):
             size = int(limit)
         else:
             errors.append(FieldError(LIMIT_INVALID, "limit"))

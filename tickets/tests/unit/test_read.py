@@ -150,3 +150,9 @@ async def test_one_trailing_slash_is_accepted(tickets, seller) -> None:
     ticket = await tickets.create(seller)
     assert (await tickets.client.get("/api/tickets/")).status_code == 200
     assert (await tickets.client.get(f"/api/tickets/{ticket['id']}/")).status_code == 200
+
+
+async def test_a_limit_of_thousands_of_digits_is_refused_not_crashed(tickets) -> None:
+    response = await tickets.client.get("/api/tickets", params={"limit": "1" * 5000})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "limit"
