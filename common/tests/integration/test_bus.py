@@ -253,5 +253,11 @@ async def test_streams_are_created_once_and_a_drifted_config_is_updated(js) -> N
 
     info = await js.stream_info("PAYMENTS")
     assert info.config.duplicate_window == 120.0
+    longer = stream_config("payment")
+    longer.duplicate_window = 300.0
+    await js.update_stream(longer)
+    await ensure_streams(js)
+    assert (await js.stream_info("PAYMENTS")).config.duplicate_window == 300.0
+    await js.update_stream(stream_config("payment"))
     assert info.config.subjects == ["payment.>"]
     assert info.config.storage == "file"

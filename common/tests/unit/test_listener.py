@@ -1,5 +1,6 @@
 """The listener's answers, decided in the base class, with a fake message."""
 
+import asyncio
 import logging
 from typing import Any, ClassVar
 
@@ -9,6 +10,7 @@ from zombilet_common.bus import Ack, Delivery, Listener, Nak, NotYet, backoff
 from zombilet_common.events import TicketCreatedEvent
 from zombilet_common.logging import request_id_var
 from zombilet_common.testing.messages import FakeMessage
+from zombilet_common.testing.wait import wait_until
 
 EVENT = TicketCreatedEvent(id="a" * 24, version=0, title="Show", price=10, user_id="b" * 24)
 
@@ -115,3 +117,34 @@ async def test_duplicate_is_acked() -> None:
     msg = FakeMessage.of(EVENT, num_delivered=4)
     await Scripted(Ack()).handle(msg)
     assert msg.answers == ["ack"]
+
+
+class _Subscription:
+    """Hands out scripted batches, then nothing, as an idle pull subscription does."""
+
+    def __init__(self, *batches: list[FakeMessage]) -> None:
+        self._batches = list(batches)
+
+    async def fetch(self, batch: int, timeout: float) -> list[FakeMessage]:  # noqa: ASYNC109 - nats-py's signature
+        if self._batches:
+            return self._batches.pop(0)
+        await asyncio.sleep(0)
+        raise TimeoutError
+
+
+class _Unanswerable(FakeMessage):
+    async def ack(self) -> None:
+        raise ConnectionError("connection lost while answering")
+
+
+async def test_a_failed_answer_does_not_stop_the_worker() -> None:
+    listener = Scripted(Ack())
+    lost = _Unanswerable.of(EVENT)
+    later = FakeMessage.of(EVENT)
+    worker = asyncio.create_task(listener._pull(_Subscription([lost], [later])))  # type: ignore[arg-type]
+
+    await wait_until(lambda: later.answers == ["ack"], within=2)
+    listener._stopping.set()
+    await worker
+
+    assert len(listener.deliveries) == 2

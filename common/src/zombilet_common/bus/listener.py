@@ -106,7 +106,14 @@ class Listener(Generic[E]):
                     await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
                 continue
             for message in messages:
-                await self.handle(message)
+                try:
+                    await self.handle(message)
+                except Exception:
+                    # The answer (ack, nak, term) did not reach the server, e.g. while the
+                    # connection was lost: JetStream redelivers after the ack wait.
+                    log.warning(
+                        "answer failed", extra={"consumer": self.durable_name()}, exc_info=True
+                    )
 
     async def handle(self, msg: Message) -> None:
         """Decide and answer one message: ack, nak with delay, or park."""
@@ -114,7 +121,7 @@ class Listener(Generic[E]):
         token = request_id_var.set(delivery.request_id)
         try:
             try:
-                event = self.payload.model_validate_json(msg.data)
+                event = self.payload.model_validate_json(msg.data, by_alias=True, by_name=False)
             except ValidationError as exc:
                 await self._park(msg, delivery, reason=f"undecodable payload: {exc.errors()[:3]}")
                 return

@@ -27,7 +27,8 @@ def stream_config(domain: str) -> StreamConfig:
 
 
 async def ensure_streams(js: JetStreamContext, domains: Iterable[str] | None = None) -> None:
-    """Create each stream that is missing and update one whose config drifted."""
+    """Create each stream that is missing and update one whose config drifted (a duplicate
+    window an operator made longer than two minutes is kept)."""
     for domain in domains if domains is not None else STREAMS_BY_DOMAIN:
         wanted = stream_config(domain)
         try:
@@ -44,9 +45,10 @@ async def ensure_streams(js: JetStreamContext, domains: Iterable[str] | None = N
         current = info.config
         if (
             current.subjects != wanted.subjects
-            or current.duplicate_window != wanted.duplicate_window
+            or (current.duplicate_window or 0) < wanted.duplicate_window
             or current.retention != wanted.retention
             or current.discard != wanted.discard
         ):
+            wanted.duplicate_window = max(current.duplicate_window or 0, wanted.duplicate_window)
             await js.update_stream(wanted)
             log.info("stream updated", extra={"stream": wanted.name})
