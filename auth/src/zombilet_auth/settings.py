@@ -2,14 +2,14 @@
 
 from typing import ClassVar
 
-from zombilet_common.settings import Bool, PositiveInt, ServiceSettings
+from zombilet_common.settings import Bool, MongoUri, NatsUrl, PositiveInt, ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "auth"
 
-    mongo_uri: str
-    nats_url: str
+    mongo_uri: MongoUri
+    nats_url: NatsUrl
     jwt_key: str
     jwt_ttl_seconds: PositiveInt = 86400
     cookie_secure: Bool = False

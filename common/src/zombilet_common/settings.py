@@ -3,11 +3,14 @@
 import re
 import sys
 from typing import Annotated, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
+from pymongo import uri_parser
+from pymongo.errors import ConfigurationError, InvalidURI
 
 EXIT_STATUS = 2
 
@@ -16,6 +19,7 @@ _FALSE = frozenset({"false", "0", "no"})
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _DIGITS = re.compile(r"[0-9]+")
 _FIELD_IN_SOURCE_ERROR = re.compile(r'field "([^"]+)"')
+_NATS_SCHEMES = frozenset({"nats", "tls", "ws", "wss"})
 
 
 def _parse_bool(value: object) -> object:
@@ -50,6 +54,37 @@ def _parse_log_level(value: object) -> object:
     raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
 
 
+def _parse_mongo_uri(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    uri = value.strip()
+    if uri.startswith("mongodb+srv://"):
+        # Parsing an SRV URI looks its hosts up in DNS; the driver does that at connect time.
+        return uri
+    if not uri.startswith("mongodb://"):
+        raise ValueError("expected a mongodb:// or mongodb+srv:// URI")
+    try:
+        uri_parser.parse_uri(uri)
+    except (InvalidURI, ConfigurationError, ValueError) as exc:
+        raise ValueError(str(exc)) from None
+    return uri
+
+
+def _parse_nats_url(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    urls = [url.strip() for url in value.split(",")]
+    for url in urls:
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - reading it checks that the port is a number
+        except ValueError:
+            raise ValueError(f"bad port in {url}") from None
+        if parts.scheme not in _NATS_SCHEMES or not parts.hostname:
+            raise ValueError("expected nats://host[:port] (or tls://, ws://, wss://)")
+    return ",".join(urls)
+
+
 Bool = Annotated[bool, BeforeValidator(_parse_bool)]
 """true/false/1/0/yes/no in any case."""
 
@@ -61,6 +96,12 @@ Port = Annotated[int, _parse_int_between(1, 65535, "a port number from 1 to 6553
 
 LogLevel = Annotated[str, BeforeValidator(_parse_log_level)]
 """A logging level name in any case, stored upper-case."""
+
+MongoUri = Annotated[str, BeforeValidator(_parse_mongo_uri)]
+"""A MongoDB connection string the driver accepts."""
+
+NatsUrl = Annotated[str, BeforeValidator(_parse_nats_url)]
+"""One NATS server URL, or several separated by commas."""
 
 
 class SettingError(ValueError):

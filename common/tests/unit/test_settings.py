@@ -12,6 +12,8 @@ from pydantic import model_validator
 from zombilet_common.settings import (
     Bool,
     MissingSettingError,
+    MongoUri,
+    NatsUrl,
     PositiveInt,
     ServiceSettings,
     load_settings,
@@ -178,3 +180,44 @@ def test_tests_may_build_settings_directly(monkeypatch: pytest.MonkeyPatch) -> N
         True,
         4000,
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MONGO_URI", "mongodb://h:abc/x"),
+        ("MONGO_URI", "http://localhost/x"),
+        ("NATS_URL", "nats://h:abc"),
+        ("NATS_URL", "localhost:4222"),
+    ],
+)
+def test_a_connection_url_that_does_not_parse_stops_the_start(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Connected(ServiceSettings):
+        service_name: ClassVar[str] = "orders"
+        mongo_uri: MongoUri
+        nats_url: NatsUrl
+
+    monkeypatch.setenv("MONGO_URI", "mongodb://127.0.0.1:27017/orders")
+    monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:4222")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(Connected)
+    lines = capsys.readouterr().err.splitlines()
+    assert stopped.value.code == 2
+    assert len(lines) == 1
+    assert lines[0].startswith(f"orders: invalid value for {name}: ")
+
+
+def test_well_formed_connection_urls_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Connected(ServiceSettings):
+        service_name: ClassVar[str] = "orders"
+        mongo_uri: MongoUri
+        nats_url: NatsUrl
+
+    monkeypatch.setenv("MONGO_URI", "mongodb://user:pw@a:27017,b:27018/orders?replicaSet=rs0")
+    monkeypatch.setenv("NATS_URL", "nats://n1:4222, nats://n2:4222")
+    settings = load_settings(Connected)
+    assert settings.mongo_uri == "mongodb://user:pw@a:27017,b:27018/orders?replicaSet=rs0"
+    assert settings.nats_url == "nats://n1:4222,nats://n2:4222"

@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator, model_validator
 
-from zombilet_common.settings import MissingSettingError, ServiceSettings
+from zombilet_common.settings import MissingSettingError, MongoUri, NatsUrl, ServiceSettings
 
 DEFAULT_FROM = "no-reply@zombilet.com"
 SENDGRID_API = "https://api.sendgrid.com"
@@ -34,8 +34,8 @@ Address = Annotated[str, BeforeValidator(_address)]
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "contact"
 
-    mongo_uri: str
-    nats_url: str
+    mongo_uri: MongoUri
+    nats_url: NatsUrl
     sendgrid_key: str | None = None
     # Required with SENDGRID_KEY; without it, the From of the .eml files.
     sendgrid_email: Address | None = None

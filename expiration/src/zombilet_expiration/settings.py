@@ -5,7 +5,12 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator, model_validator
 
-from zombilet_common.settings import InvalidSettingError, MissingSettingError, ServiceSettings
+from zombilet_common.settings import (
+    InvalidSettingError,
+    MissingSettingError,
+    NatsUrl,
+    ServiceSettings,
+)
 
 _REDIS_URL = re.compile(r"(redis|rediss|unix)://\S+")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -25,7 +30,7 @@ PollDelay = Annotated[float, BeforeValidator(_poll_delay)]
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "expiration"
 
-    nats_url: str
+    nats_url: NatsUrl
     # REDIS_URL, or REDIS_HOST standing for redis://<host>:6379/0 (SPEC.md §13).
     redis_url: str | None = None
     redis_host: str | None = None

@@ -2,13 +2,13 @@
 
 from typing import ClassVar
 
-from zombilet_common.settings import PositiveInt, ServiceSettings
+from zombilet_common.settings import MongoUri, NatsUrl, PositiveInt, ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "orders"
 
-    mongo_uri: str
-    nats_url: str
+    mongo_uri: MongoUri
+    nats_url: NatsUrl
     jwt_key: str
     expiration_window_seconds: PositiveInt = 60

@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator
 
-from zombilet_common.settings import ServiceSettings
+from zombilet_common.settings import MongoUri, NatsUrl, ServiceSettings
 
 _CURRENCY = re.compile(r"[a-z]{3}")
 _HTTP_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
@@ -30,8 +30,8 @@ HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "payments"
 
-    mongo_uri: str
-    nats_url: str
+    mongo_uri: MongoUri
+    nats_url: NatsUrl
     jwt_key: str
     # Unset: the offline gateway that honours Stripe's test tokens (SPEC.md §7.3).
     stripe_key: str | None = None

@@ -2,12 +2,12 @@
 
 from typing import ClassVar
 
-from zombilet_common.settings import ServiceSettings
+from zombilet_common.settings import MongoUri, NatsUrl, ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "tickets"
 
-    mongo_uri: str
-    nats_url: str
+    mongo_uri: MongoUri
+    nats_url: NatsUrl
     jwt_key: str

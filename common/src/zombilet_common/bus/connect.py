@@ -25,7 +25,7 @@ async def connect_nats(url: str, *, service: str, retry_for: float | None = None
 
         try:
             await client.connect(
-                servers=[url],
+                servers=url.split(","),
                 name=f"{service}@{socket.gethostname()}",
                 connect_timeout=2,
                 allow_reconnect=True,
