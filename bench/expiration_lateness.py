@@ -24,6 +24,7 @@ from bson import ObjectId
 
 from zombilet_common.bus import connect_nats, ensure_streams
 from zombilet_common.events import OrderCreatedEvent, OrderTicket
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.servers import Servers, start_servers
 from zombilet_expiration.main import create_app
 from zombilet_expiration.settings import Settings
@@ -51,7 +52,7 @@ async def measure(
         expiration_poll_delay_seconds=poll_delay,
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with running(app):
         nc = await connect_nats(servers.nats_url, service="bench", retry_for=5)
         js = nc.jetstream()
         await ensure_streams(js)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from zombilet_auth.main import create_app
 from zombilet_auth.settings import Settings
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 
@@ -37,5 +38,5 @@ async def live_auth(servers: Servers) -> AsyncIterator[LiveAuth]:
         jwt_key="auth-integration-key",
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with running(app):
         yield LiveAuth(app, settings)

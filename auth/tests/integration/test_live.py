@@ -12,6 +12,7 @@ from nats.aio.client import Client as NatsClient
 from zombilet_auth.main import create_app
 from zombilet_common.bus import connect_nats
 from zombilet_common.outbox import OutboxRelay
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.messages import RecordingPublisher
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
@@ -137,7 +138,7 @@ async def test_signup_event_left_by_a_crash_is_published_once_at_restart(live_au
 
     for _ in range(2):
         restarted = create_app(live_auth.settings)
-        async with restarted.router.lifespan_context(restarted):
+        async with running(restarted):
             pass
 
     await wait_until(lambda: any(e["data"]["id"] == user_id for e in signed_up), within=5)

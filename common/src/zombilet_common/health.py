@@ -16,12 +16,20 @@ Check = Callable[[], Awaitable[bool]]
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
-def health_router(checks: Mapping[str, Check], timeout: float = CHECK_TIMEOUT_SECONDS) -> APIRouter:
+STARTING = "The service is starting."
+
+
+def health_router(
+    checks: Mapping[str, Check],
+    timeout: float = CHECK_TIMEOUT_SECONDS,
+    started: Callable[[], bool] = lambda: True,
+) -> APIRouter:
     """`GET /healthz` and `GET /readyz`.
 
     `checks` maps a dependency name (mongo, nats, redis) to its check, each bounded by `timeout`
     seconds, an exception counting as down. It is read on every probe, so a lifespan may fill
-    a dict it passed in here once its clients exist.
+    a dict it passed in here once its clients exist. Until `started()` holds, the process is
+    not ready even when every dependency answers (it is still wiring itself up).
     """
     router = APIRouter(include_in_schema=False)
 
@@ -36,6 +44,8 @@ def health_router(checks: Mapping[str, Check], timeout: float = CHECK_TIMEOUT_SE
         down = [name for (name, _), up in zip(named, results, strict=True) if not up]
         if down:
             return error_response(503, [FieldError(f"{name} is not reachable.") for name in down])
+        if not started():
+            return error_response(503, [FieldError(STARTING)])
         return JSONResponse({"status": "ready"})
 
     return router

@@ -88,13 +88,28 @@ async def open_runtime(
     """Connect (retrying NATS until it answers), make sure the streams exist, register the
     readiness checks, and stop everything in reverse on the way out."""
     mongo = mongo_client(mongo_uri) if mongo_uri else None
-    if checks is not None and mongo is not None:
-        checks["mongo"] = mongo_check(mongo)
-    nats = await connect_nats(nats_url, service=service)
-    js = nats.jetstream()
-    await ensure_streams(js)
+    connected: list[NatsClient] = []
+
+    async def nats_up() -> bool:
+        return bool(connected) and await nats_check(connected[0])()
+
+    # Registered before connecting, so /readyz names what is still missing.
     if checks is not None:
-        checks["nats"] = nats_check(nats)
+        if mongo is not None:
+            checks["mongo"] = mongo_check(mongo)
+        checks["nats"] = nats_up
+    try:
+        nats = await connect_nats(nats_url, service=service)
+        connected.append(nats)
+        js = nats.jetstream()
+        await ensure_streams(js)
+    except BaseException:
+        # A failed or cancelled start is retried from scratch: leave no connection behind.
+        if connected:
+            await connected[0].close()
+        if mongo is not None:
+            await mongo.close()
+        raise
     runtime = Runtime(
         service=service,
         nats=nats,

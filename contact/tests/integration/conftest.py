@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from zombilet_common.bus import Publisher, connect_nats
 from zombilet_common.mongo import mongo_client, service_database
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 from zombilet_contact.main import create_app
@@ -28,7 +29,7 @@ class LiveContact:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[FastAPI]:
         app = create_app(self.settings)
-        async with app.router.lifespan_context(app):
+        async with running(app):
             yield app
 
 

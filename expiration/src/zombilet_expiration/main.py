@@ -28,8 +28,8 @@ def create_app(settings: Settings) -> FastAPI:
                 queue=settings.expiration_queue,
                 poll_delay=settings.expiration_poll_delay_seconds,
             )
-            await scheduler.connect()
             checks["redis"] = scheduler.ping
+            await scheduler.connect()
             service = ExpirationService(scheduler, runtime.publisher)
             app.state.expiration = service
             app.state.scheduler = scheduler

@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 
 from zombilet_common.bus import connect_nats, ensure_streams
 from zombilet_common.events import Event
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import NatsServer, RedisServer, Servers
 from zombilet_expiration.main import create_app
@@ -129,7 +130,7 @@ async def start_expiration(
             }
             settings = Settings(**values)
             app = create_app(settings)
-            await stack.enter_async_context(app.router.lifespan_context(app))
+            await stack.enter_async_context(running(app))
             return LiveExpiration(app, settings)
 
         yield start

@@ -13,6 +13,7 @@ import zombilet_tickets.main as tickets_main
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
 from zombilet_common.events import Event
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
@@ -123,8 +124,8 @@ async def platform(servers: Servers, window: int) -> AsyncIterator[Platform]:
     )
     nc = await connect_nats(servers.nats_url, service="orders-test", retry_for=5)
     async with (
-        tickets_app.router.lifespan_context(tickets_app),
-        orders_app.router.lifespan_context(orders_app),
+        running(tickets_app),
+        running(orders_app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=tickets_app), base_url="http://tickets.test"
         ) as tickets,

@@ -21,6 +21,7 @@ from zombilet_common.events import (
     OrderTicket,
     OrderTicketRef,
 )
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import NatsServer, Servers
 from zombilet_common.testing.wait import wait_until
@@ -156,7 +157,7 @@ async def start_payments(servers: Servers, nats_url: str, bus: Bus) -> AsyncIter
                 **overrides,
             )
             app = create_app(settings)
-            await stack.enter_async_context(app.router.lifespan_context(app))
+            await stack.enter_async_context(running(app))
             return LivePayments(app, settings, bus)
 
         yield start

@@ -10,6 +10,7 @@ from nats.aio.client import Client as NatsClient
 
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
+from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 from zombilet_tickets.main import create_app
@@ -67,7 +68,7 @@ async def live_tickets(servers: Servers) -> AsyncIterator[LiveTickets]:
         jwt_key=JWT_KEY,
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with running(app):
         yield LiveTickets(app)
 
 
