@@ -80,9 +80,14 @@ class Compensation:
         outcome = await self._gateway.refund(
             charge_id=charge_id, idempotency_key=f"zombilet-refund-{charge_id}"
         )
+        # No payment records this charge, so no sweep can retry it: an operator must know.
+        message = (
+            "second charge for one order refunded"
+            if isinstance(outcome, Refunded)
+            else "second charge for one order NOT refunded: refund it by hand"
+        )
         log.error(
-            "second charge for one order refunded",
-            extra={"order_id": order_id, "charge_id": charge_id, "outcome": repr(outcome)},
+            message, extra={"order_id": order_id, "charge_id": charge_id, "outcome": repr(outcome)}
         )
 
     async def sweep(self) -> int:
