@@ -111,8 +111,7 @@ class Harness:
     async def published(self, subject: str) -> list[tuple[str, str, bytes]]:
         """What reached the bus on `subject`, once each message id, as JetStream keeps it."""
         await self.relay.sweep()
-        unique = {p[1]: p for p in self.publisher.published if p[0] == subject}
-        return list(unique.values())
+        return self.publisher.kept(subject)
 
 
 @pytest.fixture

@@ -93,3 +93,11 @@ class RecordingPublisher:
 
     def subjects(self) -> list[str]:
         return [subject for subject, _, _ in self.published]
+
+    def kept(self, subject: str) -> list[tuple[str, str, bytes]]:
+        """What JetStream would keep on `subject`: each message id once, first publish first."""
+        unique: dict[str, tuple[str, str, bytes]] = {}
+        for published in self.published:
+            if published[0] == subject:
+                unique.setdefault(published[1], published)
+        return list(unique.values())
