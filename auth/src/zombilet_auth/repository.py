@@ -1,17 +1,14 @@
 """Every read and write of auth's database: users and password-reset tokens."""
 
-from typing import Any
-
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from zombilet_auth.models import ResetToken, User
+from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay, Pending, outbox_fields, with_outbox
 from zombilet_common.versioning import insert_versioned, update_versioned
-
-Document = dict[str, Any]
 
 
 class EmailTaken(Exception):

@@ -5,6 +5,9 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+Document = dict[str, Any]
+"""A stored document as PyMongo hands it over."""
+
 
 def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
     """A client with timezone-aware times that gives up selecting a server after 5 s."""

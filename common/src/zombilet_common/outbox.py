@@ -19,10 +19,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from zombilet_common.bus.publisher import Publisher
 from zombilet_common.events.base import Event
 from zombilet_common.logging import request_id_var
+from zombilet_common.mongo import Document
 
 log = logging.getLogger(__name__)
 
-Document = dict[str, Any]
 
 OUTBOX = "outbox"
 PENDING = "outbox_pending"

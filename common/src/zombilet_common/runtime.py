@@ -19,13 +19,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from zombilet_common.bus import Listener, Publisher, connect_nats, ensure_streams
 from zombilet_common.health import Check, mongo_check, nats_check
 from zombilet_common.logging import configure_logging
-from zombilet_common.mongo import mongo_client, service_database
+from zombilet_common.mongo import Document, mongo_client, service_database
 from zombilet_common.outbox import PENDING, OutboxRelay
 from zombilet_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-Document = dict[str, Any]
 
 
 @dataclass

@@ -1,14 +1,12 @@
 """Versioned documents: optimistic writes for owners, the version rule for replicas."""
 
 from enum import Enum
-from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from zombilet_common.mongo import Document
 from zombilet_common.outbox import Pending, outbox_fields, with_outbox
-
-Document = dict[str, Any]
 
 
 class VersionConflict(Exception):

@@ -2,17 +2,15 @@
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from zombilet_common.mongo import Document
 from zombilet_common.versioning import Verdict, apply_replica, insert_replica
 from zombilet_contact.models import DeliveryKey, DeliveryStatus, UserReplica
-
-Document = dict[str, Any]
 
 
 class UserReplicaRepository:

@@ -1,11 +1,10 @@
 """Every read and write of orders' database: orders and the ticket replica with its claim."""
 
-from typing import Any
-
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay, Pending
 from zombilet_common.versioning import (
     Verdict,
@@ -15,8 +14,6 @@ from zombilet_common.versioning import (
     update_versioned,
 )
 from zombilet_orders.models import Order, OrderStatus, TicketReplica
-
-Document = dict[str, Any]
 
 
 def _without_outbox() -> Document:

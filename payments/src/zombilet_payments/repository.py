@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
@@ -10,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from zombilet_common.events import OrderCreatedEvent
+from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay, Pending
 from zombilet_common.versioning import (
     Verdict,
@@ -20,8 +20,6 @@ from zombilet_common.versioning import (
     update_versioned,
 )
 from zombilet_payments.models import OrderReplica, OrderStatus, Payment
-
-Document = dict[str, Any]
 
 CLAIM_TTL_MS = 120_000
 """A charge claim older than this belongs to a request that died; another may take it."""

@@ -1,16 +1,13 @@
 """Every read and write of tickets' database."""
 
-from typing import Any
-
 from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay, Pending
 from zombilet_common.versioning import VersionConflict, insert_versioned, update_versioned
 from zombilet_tickets.models import Ticket
-
-Document = dict[str, Any]
 
 
 def _without_outbox() -> Document:

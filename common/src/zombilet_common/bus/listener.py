@@ -121,7 +121,7 @@ class Listener(Generic[E]):
         token = request_id_var.set(delivery.request_id)
         try:
             try:
-                event = self.payload.model_validate_json(msg.data, by_alias=True, by_name=False)
+                event = self.payload.from_bytes(msg.data)
             except ValidationError as exc:
                 await self._park(msg, delivery, reason=f"undecodable payload: {exc.errors()[:3]}")
                 return

@@ -1,7 +1,7 @@
 """The base of every event payload: camelCase on the wire, snake_case in Python."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -53,7 +53,5 @@ class Event(WireModel):
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Event":
-        return cls.model_validate_json(data)
-
-    def wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """Parse a message body; keys are read by their camelCase wire names only."""
+        return cls.model_validate_json(data, by_alias=True, by_name=False)
