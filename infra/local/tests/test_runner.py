@@ -320,6 +320,23 @@ def test_the_gateway_answers_for_services_that_are_absent_slow_or_asked_too_ofte
     assert stack.terminate() == 0
 
 
+def test_the_stack_stops_when_the_gateway_exits(tmp_path: Path, stacks: list[StackProcess]) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
+    env = stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth")
+    stack = StackProcess(env, tmp_path)
+    stacks.append(stack)
+    stack.wait_ready()
+    pids = stack.server_pids()
+    pids["auth"] = httpx.get(f"{stack.url}/api/users", trust_env=False).json()["pid"]
+
+    os.kill(pids["envoy"], signal.SIGKILL)
+    status = stack.process.wait(READY_WITHIN)
+
+    assert status == 1
+    assert "the gateway exited" in stack.stderr
+    assert not any(alive(pid) for pid in pids.values())
+
+
 def test_a_bad_rate_limit_setting_is_refused_before_anything_starts(
     tmp_path: Path, stacks: list[StackProcess]
 ) -> None:

@@ -34,6 +34,7 @@ from zombilet_local.services import ServiceProcess, missing
 PROGRAM = "zombilet-up"
 READY_TIMEOUT = 60.0
 READY_POLL = 0.1
+GATEWAY_POLL = 0.5
 
 
 def main() -> None:
@@ -124,7 +125,9 @@ async def _run_services(
             return 1
         if not stop.is_set():
             _announce(config, services)
-            await _watch(services, stop)
+            if await _watch(services, gateway, stop):
+                _say(f"the gateway exited (see {gateway.log_file}); stopping everything")
+                return 1
         _say("stopping")
     return 0
 
@@ -184,25 +187,39 @@ async def _wait_ready(
     return None
 
 
-async def _watch(services: Sequence[ServiceProcess], stop: asyncio.Event) -> None:
-    """Until a stop is asked; a service that dies meanwhile is reported, the rest keep going."""
+async def _watch(
+    services: Sequence[ServiceProcess], gateway: EnvoyServer, stop: asyncio.Event
+) -> bool:
+    """Until a stop is asked (False) or the gateway exits (True); a service that dies
+    meanwhile is reported, the rest keep going."""
     stopping = asyncio.create_task(stop.wait())
+    gateway_exit = asyncio.create_task(_exited(gateway, stop))
     exits = {asyncio.create_task(service.wait()): service for service in services}
     try:
         while True:
-            done, _ = await asyncio.wait({stopping, *exits}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {stopping, gateway_exit, *exits}, return_when=asyncio.FIRST_COMPLETED
+            )
             if stopping in done:
-                return
-            for task in done:
-                service = exits.pop(task)
-                _say(
-                    f"{service.name} {_exit(task.result())}; its routes answer 502 until a restart"
-                )
+                return False
+            if gateway_exit in done:
+                return True
+            for exited in [task for task in exits if task in done]:
+                service = exits.pop(exited)
+                status = _exit(exited.result())
+                _say(f"{service.name} {status}; its routes answer 502 until a restart")
     finally:
-        pending = (stopping, *exits)
+        pending = (stopping, gateway_exit, *exits)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _exited(gateway: EnvoyServer, stop: asyncio.Event) -> None:
+    # Envoy runs under subprocess.Popen, whose exit cannot be awaited; looked at twice a second.
+    while gateway.running and not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), GATEWAY_POLL)
 
 
 async def _stop_all(services: Sequence[ServiceProcess]) -> None:
