@@ -31,6 +31,8 @@ def test_defaults_are_the_data_folder_in_the_checkout_and_port_8080(tmp_path: Pa
     assert config.public_url == "http://localhost:8080"
     assert config.services == SERVICES
     assert (config.nats_url, config.redis_url, config.mongo_uri) == (None, None, None)
+    assert config.rate_limit_per_minute == 60
+    assert config.upstream_timeout == 60.0
 
 
 def test_relative_data_folder_counts_from_the_working_directory(tmp_path: Path) -> None:
@@ -44,6 +46,31 @@ def test_relative_data_folder_counts_from_the_working_directory(tmp_path: Path) 
 def test_a_bad_port_is_refused_by_name(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match="invalid value for ZOMBILET_PORT"):
         load({"ZOMBILET_PORT": value}, tmp_path)
+
+
+@pytest.mark.parametrize(("value", "per_minute"), [("0", 0), ("5", 5), (" 120 ", 120), ("", 60)])
+def test_the_rate_limit_setting_overrides_the_route_table(
+    tmp_path: Path, value: str, per_minute: int
+) -> None:
+    config = load({"AUTH_RATE_LIMIT_PER_MINUTE": value}, tmp_path)
+
+    assert config.rate_limit_per_minute == per_minute
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "1.5"])
+def test_a_bad_rate_limit_is_refused_by_name(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="invalid value for AUTH_RATE_LIMIT_PER_MINUTE"):
+        load({"AUTH_RATE_LIMIT_PER_MINUTE": value}, tmp_path)
+
+
+def test_the_upstream_timeout_is_a_number_of_seconds(tmp_path: Path) -> None:
+    assert load({"ZOMBILET_UPSTREAM_TIMEOUT": "2.5"}, tmp_path).upstream_timeout == 2.5
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "nan", "inf"])
+def test_a_bad_upstream_timeout_is_refused_by_name(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="invalid value for ZOMBILET_UPSTREAM_TIMEOUT"):
+        load({"ZOMBILET_UPSTREAM_TIMEOUT": value}, tmp_path)
 
 
 def test_services_can_be_narrowed_and_keep_the_table_order(tmp_path: Path) -> None:

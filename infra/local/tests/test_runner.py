@@ -50,6 +50,7 @@ def fake_services(root: Path, **sources: str) -> str:
 
 
 ECHO_SERVICE = """
+    import asyncio
     import os
 
     import uvicorn
@@ -66,18 +67,31 @@ ECHO_SERVICE = """
 
 
     async def echo(request: Request) -> JSONResponse:
-        return JSONResponse({"service": NAME, "pid": os.getpid(), "env": dict(os.environ)})
+        return JSONResponse(
+            {
+                "service": NAME,
+                "pid": os.getpid(),
+                "env": dict(os.environ),
+                "headers": dict(request.headers),
+            }
+        )
 
 
     async def die(request: Request) -> JSONResponse:
         os._exit(3)
 
 
+    async def slow(request: Request) -> JSONResponse:
+        await asyncio.sleep(5)
+        return JSONResponse({"late": True})
+
+
     app = Starlette(
         routes=[
             Route("/readyz", ready),
             Route("/api/users/die", die, methods=["POST"]),
-            Route("/{path:path}", echo),
+            Route("/api/users/slow", slow),
+            Route("/{path:path}", echo, methods=["GET", "POST"]),
         ]
     )
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning")
@@ -112,7 +126,7 @@ def test_stack_comes_up_stops_on_sigterm_and_keeps_its_data(
     key = (data_dir / "jwt-key").read_text()
     assert re.fullmatch(r"[0-9a-f]{64}\n", key)
     pids = first.server_pids()
-    assert set(pids) == {"nats", "redis", "mongo"}
+    assert set(pids) == {"nats", "redis", "mongo", "envoy"}
     pids["auth"] = httpx.get(f"{first.url}/api/users", trust_env=False).json()["pid"]
     with MongoClient[dict[str, Any]](first.stderr_url("mongo"), directConnection=True) as mongo:
         mongo.kept.things.insert_one({"_id": "a"})
@@ -260,6 +274,81 @@ def test_a_service_that_dies_later_is_reported_and_the_rest_keep_going(
     }
     assert site.json()["service"] == "client"
     assert stack.terminate() == 0
+
+
+def test_the_gateway_answers_for_services_that_are_absent_slow_or_asked_too_often(
+    tmp_path: Path, stacks: list[StackProcess]
+) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
+    env = stack_env(
+        tmp_path / "data",
+        PYTHONPATH=python_path,
+        ZOMBILET_SERVICES="auth",
+        AUTH_RATE_LIMIT_PER_MINUTE="3",
+        ZOMBILET_UPSTREAM_TIMEOUT="0.5",
+    )
+    stack = StackProcess(env, tmp_path)
+    stacks.append(stack)
+    stack.wait_ready()
+
+    with httpx.Client(base_url=stack.url, trust_env=False) as client:
+        site = client.get("/")
+        slow = client.get("/api/users/slow")
+        signins = [client.post("/api/users/signin").status_code for _ in range(3)]
+        refused = client.post("/api/users/signin", headers={"x-request-id": "too-many"})
+        others = [client.get("/api/users/currentuser").status_code for _ in range(5)]
+        traced = client.get("/api/users/currentuser", headers={"x-request-id": "trace-7"})
+
+    assert site.status_code == 502
+    assert site.json() == {
+        "errors": [{"message": "The client service is not available. Please try again."}]
+    }
+    assert slow.status_code == 504
+    assert slow.json() == {"errors": [{"message": "The auth service took too long to answer."}]}
+    assert signins == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["message"].startswith("Too many requests.")
+    assert refused.headers["x-request-id"] == "too-many"
+    assert others == [200] * 5
+    assert traced.headers["x-request-id"] == "trace-7"
+    assert traced.json()["headers"]["x-request-id"] == "trace-7"
+    access_log = tmp_path / "data" / "envoy" / "access.log"
+    wait_until_sync(
+        lambda: access_log.exists() and "trace-7" in access_log.read_text(),
+        message="the request never reached the access log",
+    )
+    assert stack.terminate() == 0
+
+
+def test_the_stack_stops_when_the_gateway_exits(tmp_path: Path, stacks: list[StackProcess]) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE)
+    env = stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth")
+    stack = StackProcess(env, tmp_path)
+    stacks.append(stack)
+    stack.wait_ready()
+    pids = stack.server_pids()
+    pids["auth"] = httpx.get(f"{stack.url}/api/users", trust_env=False).json()["pid"]
+
+    os.kill(pids["envoy"], signal.SIGKILL)
+    status = stack.process.wait(READY_WITHIN)
+
+    assert status == 1
+    assert "the gateway exited" in stack.stderr
+    assert not any(alive(pid) for pid in pids.values())
+
+
+def test_a_bad_rate_limit_setting_is_refused_before_anything_starts(
+    tmp_path: Path, stacks: list[StackProcess]
+) -> None:
+    data_dir = tmp_path / "data"
+    stack = StackProcess(stack_env(data_dir, AUTH_RATE_LIMIT_PER_MINUTE="lots"), tmp_path)
+    stacks.append(stack)
+
+    status = stack.process.wait(READY_WITHIN)
+
+    assert status == 2
+    assert "invalid value for AUTH_RATE_LIMIT_PER_MINUTE: 'lots'" in stack.stderr
+    assert not data_dir.exists()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")

@@ -86,7 +86,8 @@ def _executable(name: str) -> str:
 class ServerProcess(ABC):
     """One server subprocess that keeps its port and data folder across restarts."""
 
-    name: ClassVar[ServerName]
+    # One of ServerName here; other servers (the local stack's gateway) extend this class.
+    name: ClassVar[str]
 
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = data_dir

@@ -1,7 +1,7 @@
 """Serving an ASGI app with uvicorn inside the running event loop, on a socket bound early.
 
-The one way to serve an app in-process: the local stack's gateway and the stand-ins in
-`zombilet_common.standins` both use it.
+The one way to serve an app in-process: the stand-ins in `zombilet_common.standins` and the
+tests' stand-in services use it.
 """
 
 import asyncio
@@ -46,7 +46,7 @@ def bind(port: int, host: str = "127.0.0.1") -> socket.socket:
 async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
     """Serve `app` on `sock` until the block ends, then shut down gracefully; `sock` is closed.
 
-    uvicorn adds no Date or Server header: the gateway's proxied responses carry their own.
+    uvicorn adds no Date or Server header: what is served is what the app alone answers.
     """
     config = uvicorn.Config(
         app,
@@ -55,7 +55,8 @@ async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        # The gateway is the edge: the peer address is the client, whatever X-Forwarded-For says.
+        # An in-process server is reached directly: the peer is the client, whatever
+        # X-Forwarded-For says.
         proxy_headers=False,
         # Nothing here speaks WebSocket; "none" also keeps optional libraries unimported.
         ws="none",

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from zombilet_local.routes import RateLimit, load_routes
 from zombilet_local.services import SERVICES
 
 DEFAULT_GATEWAY_PORT = 8080
+# How long the gateway waits for a service's whole answer before it answers 504.
+DEFAULT_UPSTREAM_TIMEOUT = 60.0
 DEFAULT_DATA_DIR = ".data"
 JWT_KEY_FILE = "jwt-key"
 
@@ -28,14 +31,19 @@ class StackConfig:
     nats_url: str | None
     redis_url: str | None
     mongo_uri: str | None
+    # Requests per minute per client address on the rate-limited paths; 0: no limit.
+    rate_limit_per_minute: int
+    upstream_timeout: float
 
     @property
     def public_url(self) -> str:
         return f"http://localhost:{self.gateway_port}"
 
 
-def load(environ: Mapping[str, str], cwd: Path) -> StackConfig:
-    """Read ZOMBILET_* and the server variables; relative paths count from `cwd`."""
+def load(environ: Mapping[str, str], cwd: Path, rate_limit: RateLimit | None = None) -> StackConfig:
+    """Read ZOMBILET_*, the server variables and the rate limit's setting (the route table's
+    unless `rate_limit` is given); relative paths count from `cwd`."""
+    limit = rate_limit if rate_limit is not None else load_routes().rate_limit
     return StackConfig(
         data_dir=(
             cwd / Path(environ.get("ZOMBILET_DATA_DIR") or DEFAULT_DATA_DIR).expanduser()
@@ -45,6 +53,8 @@ def load(environ: Mapping[str, str], cwd: Path) -> StackConfig:
         nats_url=environ.get("NATS_URL") or None,
         redis_url=redis_url(environ),
         mongo_uri=environ.get("MONGO_URI") or None,
+        rate_limit_per_minute=_per_minute(limit, environ.get(limit.setting)),
+        upstream_timeout=_timeout(environ.get("ZOMBILET_UPSTREAM_TIMEOUT")),
     )
 
 
@@ -134,6 +144,36 @@ def _port(value: str | None) -> int:
     if not 1 <= port <= 65535:
         raise ConfigError(f"invalid value for ZOMBILET_PORT: {port} is not a TCP port")
     return port
+
+
+def _per_minute(limit: RateLimit, value: str | None) -> int:
+    if value is None or value.strip() == "":
+        return limit.per_minute
+    try:
+        per_minute = int(value)
+    except ValueError:
+        per_minute = -1
+    if per_minute < 0:
+        raise ConfigError(
+            f"invalid value for {limit.setting}: {value!r} is not a whole number >= 0"
+            " (0 turns the limit off)"
+        )
+    return per_minute
+
+
+def _timeout(value: str | None) -> float:
+    if value is None or value.strip() == "":
+        return DEFAULT_UPSTREAM_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    # Envoy reads 0 as "no timeout", which is not what a number of seconds says.
+    if not 0.001 <= seconds < 86400.0:
+        raise ConfigError(
+            f"invalid value for ZOMBILET_UPSTREAM_TIMEOUT: {value!r} is not a number of seconds"
+        )
+    return seconds
 
 
 def _services(value: str) -> tuple[str, ...]:

@@ -28,6 +28,8 @@ RUNNER_VARIABLES = (
     "MAIL_OUTBOX_DIR",
     "API_BASE_URL",
     "PUBLIC_URL",
+    "AUTH_RATE_LIMIT_PER_MINUTE",
+    "ZOMBILET_UPSTREAM_TIMEOUT",
 )
 
 
@@ -86,7 +88,7 @@ class StackProcess:
     def server_pids(self) -> dict[str, int]:
         return {
             name: int((self.data_dir / name / f"{name}.pid").read_text())
-            for name in ("nats", "redis", "mongo")
+            for name in ("nats", "redis", "mongo", "envoy")
             if (self.data_dir / name / f"{name}.pid").exists()
         }
 
@@ -103,6 +105,16 @@ class StackProcess:
 
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The runner's environment for a test or benchmark; `extra` adds or overrides.
+
+    The sign-in rate limit is off: suites and benchmarks sign up many users from one address.
+    A test of the limit itself sets AUTH_RATE_LIMIT_PER_MINUTE.
+    """
     env = {key: value for key, value in os.environ.items() if key not in RUNNER_VARIABLES}
-    env.update(ZOMBILET_DATA_DIR=str(data_dir), ZOMBILET_PORT=str(free_port()), **extra)
+    env.update(
+        ZOMBILET_DATA_DIR=str(data_dir),
+        ZOMBILET_PORT=str(free_port()),
+        AUTH_RATE_LIMIT_PER_MINUTE="0",
+    )
+    env.update(extra)
     return env

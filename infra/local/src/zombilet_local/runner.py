@@ -1,16 +1,15 @@
 """zombilet-up: the whole platform on one machine, behind one gateway port.
 
-Starts NATS, Redis and the Mongo-wire store (unless the environment names servers to use), every
-installed service, then the gateway; reports once all are ready; stops them in reverse order on
-Ctrl-C or SIGTERM. Its own lines go to stderr, except the one ready line on stdout.
+Starts Envoy as the gateway (its config generated from the route table) alongside NATS, Redis and
+the Mongo-wire store (unless the environment names servers to use), then every installed service;
+reports once all are ready; stops the gateway, the services, then the servers on Ctrl-C or
+SIGTERM. Its own lines go to stderr, except the one ready line on stdout.
 """
 
 import asyncio
 import contextlib
-import logging
 import os
 import signal
-import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ import httpx
 
 from zombilet_common.testing.ports import free_port
 from zombilet_common.testing.servers import ServerName, ServerStartError, start_servers
-from zombilet_common.testing.serving import bind, serving
+from zombilet_common.testing.serving import bind
 from zombilet_local.env import (
     Backing,
     ConfigError,
@@ -28,12 +27,14 @@ from zombilet_local.env import (
     load,
     service_env,
 )
-from zombilet_local.gateway import create_gateway
+from zombilet_local.envoy import EnvoyServer
+from zombilet_local.routes import RouteTableError, load_routes
 from zombilet_local.services import ServiceProcess, missing
 
 PROGRAM = "zombilet-up"
 READY_TIMEOUT = 60.0
 READY_POLL = 0.1
+GATEWAY_POLL = 0.5
 
 
 def main() -> None:
@@ -47,30 +48,46 @@ async def run(environ: Mapping[str, str], cwd: Path) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    _log_to_stderr(environ.get("LOG_LEVEL", "INFO"))
     try:
-        config = load(environ, cwd)
-    except ConfigError as exc:
+        table = load_routes()
+        config = load(environ, cwd, table.rate_limit)
+    except (ConfigError, RouteTableError) as exc:
         _say(str(exc))
         return 2
     try:
-        # Bound before anything starts, so a taken port fails at once.
-        gateway_socket = bind(config.gateway_port)
+        # Tried before anything starts, so a taken port fails at once; Envoy then binds it.
+        bind(config.gateway_port).close()
     except OSError as exc:
         _say(f"cannot listen on port {config.gateway_port} ({exc.strerror}); set ZOMBILET_PORT")
         return 1
+    ports = _service_ports(config)
+    gateway = EnvoyServer.create(
+        config.data_dir / "envoy",
+        table,
+        port=config.gateway_port,
+        upstreams=ports,
+        rate_limit_per_minute=config.rate_limit_per_minute,
+        upstream_timeout=config.upstream_timeout,
+    )
     with contextlib.ExitStack() as servers_stack:
-        servers_stack.callback(gateway_socket.close)
+        servers_stack.callback(gateway.stop)
         try:
+            # Envoy needs nothing else running, so it starts while the servers do.
+            gateway.spawn()
             backing = _start_servers(config, servers_stack)
+            gateway.wait_ready()
         except (ServerStartError, FileNotFoundError) as exc:
             _say(f"could not start the servers: {exc}")
             return 1
+        _say(
+            f"gateway (envoy) on {gateway.url} (log: {gateway.log_file},"
+            f" access log: {gateway.settings.access_log})"
+        )
         status = 0
         if stop.is_set():
             _say("stopping")
         else:
-            status = await _run_services(environ, config, backing, gateway_socket, stop)
+            status = await _run_services(environ, config, backing, ports, gateway, stop)
     if status == 0:
         _say("stopped")
     return status
@@ -80,25 +97,37 @@ async def _run_services(
     environ: Mapping[str, str],
     config: StackConfig,
     backing: Backing,
-    gateway_socket: socket.socket,
+    ports: Mapping[str, int],
+    gateway: EnvoyServer,
     stop: asyncio.Event,
 ) -> int:
-    """Services, then the gateway; until a stop is asked. Leaving stops them in reverse."""
+    """Services behind the running gateway; until a stop is asked. Leaving stops them."""
     async with contextlib.AsyncExitStack() as stack:
-        services = _plan_services(environ, config, backing)
-        # Registered before the gateway, so it stops after the gateway has.
+        key = jwt_key(environ, config.data_dir)
+        services = [
+            ServiceProcess(
+                name,
+                port,
+                service_env(
+                    environ, service=name, port=port, backing=backing, jwt_key=key, config=config
+                ),
+            )
+            for name, port in ports.items()
+        ]
         stack.push_async_callback(_stop_all, services)
+        # Registered after the services, so it stops first and no request meets a stopping one.
+        stack.callback(gateway.stop)
         for service in services:
             await service.start(sys.stderr.buffer)
-        upstreams = {service.name: service.url for service in services}
-        await stack.enter_async_context(serving(create_gateway(upstreams), gateway_socket))
         failure = await _wait_ready(services, stop, READY_TIMEOUT)
         if failure is not None:
             _say(f"{failure}; stopping everything")
             return 1
         if not stop.is_set():
             _announce(config, services)
-            await _watch(services, stop)
+            if await _watch(services, gateway, stop):
+                _say(f"the gateway exited (see {gateway.log_file}); stopping everything")
+                return 1
         _say("stopping")
     return 0
 
@@ -120,22 +149,16 @@ def _start_servers(config: StackConfig, stack: contextlib.ExitStack) -> Backing:
     return Backing(nats_url=urls["nats"], redis_url=urls["redis"], mongo_base=urls["mongo"])
 
 
-def _plan_services(
-    environ: Mapping[str, str], config: StackConfig, backing: Backing
-) -> list[ServiceProcess]:
-    key = jwt_key(environ, config.data_dir)
-    services = []
+def _service_ports(config: StackConfig) -> dict[str, int]:
+    """A free port for each installed service, chosen first so the gateway can route to it."""
+    ports = {}
     for name in config.services:
         why = missing(name)
         if why is not None:
             _say(f"{name} is not installed ({why}); skipping it")
             continue
-        port = free_port()
-        env = service_env(
-            environ, service=name, port=port, backing=backing, jwt_key=key, config=config
-        )
-        services.append(ServiceProcess(name, port, env))
-    return services
+        ports[name] = free_port()
+    return ports
 
 
 async def _wait_ready(
@@ -164,25 +187,39 @@ async def _wait_ready(
     return None
 
 
-async def _watch(services: Sequence[ServiceProcess], stop: asyncio.Event) -> None:
-    """Until a stop is asked; a service that dies meanwhile is reported, the rest keep going."""
+async def _watch(
+    services: Sequence[ServiceProcess], gateway: EnvoyServer, stop: asyncio.Event
+) -> bool:
+    """Until a stop is asked (False) or the gateway exits (True); a service that dies
+    meanwhile is reported, the rest keep going."""
     stopping = asyncio.create_task(stop.wait())
+    gateway_exit = asyncio.create_task(_exited(gateway, stop))
     exits = {asyncio.create_task(service.wait()): service for service in services}
     try:
         while True:
-            done, _ = await asyncio.wait({stopping, *exits}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {stopping, gateway_exit, *exits}, return_when=asyncio.FIRST_COMPLETED
+            )
             if stopping in done:
-                return
-            for task in done:
-                service = exits.pop(task)
-                _say(
-                    f"{service.name} {_exit(task.result())}; its routes answer 502 until a restart"
-                )
+                return False
+            if gateway_exit in done:
+                return True
+            for exited in [task for task in exits if task in done]:
+                service = exits.pop(exited)
+                status = _exit(exited.result())
+                _say(f"{service.name} {status}; its routes answer 502 until a restart")
     finally:
-        pending = (stopping, *exits)
+        pending = (stopping, gateway_exit, *exits)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _exited(gateway: EnvoyServer, stop: asyncio.Event) -> None:
+    # Envoy runs under subprocess.Popen, whose exit cannot be awaited; looked at twice a second.
+    while gateway.running and not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), GATEWAY_POLL)
 
 
 async def _stop_all(services: Sequence[ServiceProcess]) -> None:
@@ -205,16 +242,6 @@ def _exit(status: int) -> str:
 def _say(message: str) -> None:
     sys.stderr.write(f"{PROGRAM}: {message}\n")
     sys.stderr.flush()
-
-
-def _log_to_stderr(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("gateway    | %(levelname)s %(message)s"))
-    gateway_logger = logging.getLogger("zombilet_local")
-    gateway_logger.addHandler(handler)
-    gateway_logger.setLevel(
-        level.upper() if level.upper() in logging.getLevelNamesMapping() else "INFO"
-    )
 
 
 if __name__ == "__main__":
