@@ -150,6 +150,7 @@ async def test_a_declined_card_shows_the_message_on_the_order_page(member, api, 
     assert page.status_code == 402
     assert "<li>Your card was declined.</li>" in page.text
     assert "Pay £16.99</button>" in page.text
+    assert 'value="pm_card_chargeDeclined" checked' in page.text
 
 
 async def test_authentication_required_goes_to_the_authentication_page(member, api, data) -> None:

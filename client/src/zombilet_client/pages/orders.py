@@ -65,6 +65,7 @@ async def _order_page(
     status: int = 200,
     errors: list[str] | None = None,
     client_secret: str | None = None,
+    card: str = DEFAULT_CARD,
 ) -> Response:
     answer = await _order(you, order_id)
     if answer.status in (400, 404):
@@ -92,7 +93,7 @@ async def _order_page(
         order=order,
         seconds_left=seconds_left(str(order.get("expiresAt", ""))),
         cards=TEST_MODE_CARDS,
-        default_card=DEFAULT_CARD,
+        card=card,
         authenticating=request.query_params.get("authenticating") == "1",
         client_secret=client_secret,
     )
@@ -107,7 +108,8 @@ async def show_order(request: Request, you: CurrentVisitor, order_id: str) -> Re
 @router.post("/{order_id}/pay")
 async def pay(request: Request, you: CurrentVisitor, order_id: str) -> Response:
     you.require_user(f"/orders/{order_id}")
-    token = payment_token((await form_fields(request)).get("token", ""))
+    chosen = (await form_fields(request)).get("token", "")
+    token = payment_token(chosen)
     # Payments hears of a new order a moment after orders stores it, and answers 404 until then.
     paid = await until_found(
         lambda: you.api.post("/api/payments", {"token": token, "orderId": order_id})
@@ -127,7 +129,9 @@ async def pay(request: Request, you: CurrentVisitor, order_id: str) -> Response:
         return redirect(you, f"/orders/{order_id}?authenticating=1")
     if paid.ok:
         return redirect(you, "/orders")
-    return await _order_page(request, you, order_id, status=paid.page_status, errors=paid.messages)
+    return await _order_page(
+        request, you, order_id, status=paid.page_status, errors=paid.messages, card=chosen
+    )
 
 
 @router.post("/{order_id}/cancel")
