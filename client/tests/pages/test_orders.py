@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from zombilet_client.pages.orders import seconds_left
+from zombilet_client.settings import Settings
 
 
 async def test_my_orders_needs_a_user(site) -> None:
@@ -211,3 +212,45 @@ def test_seconds_left_are_whole_seconds_never_below_zero() -> None:
     assert seconds_left("2025-03-01T12:00:05.123Z", now) == 4
     assert seconds_left("2025-03-01T11:00:00.000Z", now) == 0
     assert seconds_left("not a time", now) == 0
+
+
+async def test_back_from_authentication_the_page_says_it_is_authenticating(
+    member, api, data
+) -> None:
+    api.on("GET", f"/api/orders/{data.order_id}", httpx.Response(200, json=data.order()))
+
+    page = await member.get(f"/orders/{data.order_id}?authenticating=1")
+
+    assert "Authenticating your payment…" in page.text
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+
+
+async def test_with_stripe_authentication_stays_on_the_order_page_for_stripe_js(
+    api, data, open_site
+) -> None:
+    api.on("GET", f"/api/orders/{data.order_id}", httpx.Response(200, json=data.order()))
+    api.on(
+        "POST",
+        "/api/payments",
+        httpx.Response(
+            202,
+            json={
+                "orderId": data.order_id,
+                "status": "requires_action",
+                "clientSecret": "pi_1_secret_2",
+                "nextActionUrl": "https://hooks.stripe.com/3d",
+            },
+        ),
+    )
+
+    async with open_site(Settings(stripe_publishable_key="pk_test_1"), api.handle) as site:
+        page = await site.post(
+            f"/orders/{data.order_id}/pay",
+            data={"token": "ctoken_1"},
+            headers={"Cookie": "session=signed-in-token"},
+        )
+
+    assert api.body("POST", "/api/payments")["token"] == "ctoken_1"
+    assert page.status_code == 200
+    assert 'data-client-secret="pi_1_secret_2"' in page.text
+    assert "hooks.stripe.com/3d" not in page.text
