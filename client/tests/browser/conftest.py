@@ -1,6 +1,6 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against the real local stack.
 
-One stack and one browser for the whole run; every test makes its own users and tickets in
+One stack for the whole run, one browser per module; every test makes its own users and tickets in
 contexts of its own, so no test depends on another's data.
 """
 
@@ -56,7 +56,9 @@ def site_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProces
         process.close()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright keeps an event loop running in this thread
+# while it is open, and asyncio tests after it could not run their own.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
