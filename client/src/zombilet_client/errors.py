@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zombilet_client.api import UNAVAILABLE_MESSAGE
 from zombilet_client.rendering import render
-from zombilet_client.visitor import SignInRequiredError
+from zombilet_client.visitor import SignInRequiredError, visitor
 from zombilet_common.error_handlers import error_response
 from zombilet_common.errors import FieldError, NotFoundError
 
@@ -25,18 +25,15 @@ def is_api_path(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
-def not_found(request: Request) -> Response:
-    if is_api_path(request.url.path):
-        return error_response(404, [FieldError(NotFoundError.message)])
-    return render(request, None, "not_found.html", status=404, heading=PAGE_NOT_FOUND)
-
-
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if is_api_path(request.url.path):
+        return error_response(404, [FieldError(NotFoundError.message)])
+    you = await visitor(request)
     # A known path with another method is as unknown as an unknown path.
-    if exc.status_code in (404, 405) or is_api_path(request.url.path):
-        return not_found(request)
-    return render(request, None, "error.html", status=exc.status_code, errors=[str(exc.detail)])
+    if exc.status_code in (404, 405):
+        return render(request, you, "not_found.html", status=404, heading=PAGE_NOT_FOUND)
+    return render(request, you, "error.html", status=exc.status_code, errors=[str(exc.detail)])
 
 
 async def _sign_in_required(_: Request, exc: Exception) -> Response:

@@ -24,12 +24,13 @@ async def test_every_response_carries_the_security_headers(site, path) -> None:
     assert answer.headers["x-request-id"]
 
 
-async def test_an_unknown_page_is_page_not_found(site) -> None:
-    page = await site.get("/no/such/page")
+async def test_an_unknown_page_is_page_not_found(member) -> None:
+    page = await member.get("/no/such/page")
 
     assert page.status_code == 404
     assert "<h1>Page not found</h1>" in page.text
     assert page.headers["content-type"].startswith("text/html")
+    assert 'href="/auth/signout">Sign Out</a>' in page.text
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
