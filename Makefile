@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: up test test-fast lint fmt sync bench clean
+.PHONY: up test test-fast lint fmt sync bench clean chromium
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -16,15 +16,19 @@ sync: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv)
 up: sync
 	$(UV) run --no-sync zombilet-up
 
-## Run every test: unit, integration against real servers, end to end.
-test: sync
+## Debian's Chromium for the web client's browser tests, installed when missing.
+chromium:
+	@.ci/ensure-chromium
+
+## Run every test: unit, integration against real servers, end to end, in a browser.
+test: sync chromium
 	$(UV) run --no-sync pytest
 
 ## Unit tests only (no servers started).
 test-fast: sync
 	$(UV) run --no-sync pytest -m "not integration"
 
-SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src infra/local/src
+SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src client/src infra/local/src
 
 lint: sync
 	$(UV) run --no-sync ruff check .

@@ -1,0 +1,1 @@
+"""Zombilet's web client: server-rendered pages over the platform's APIs."""

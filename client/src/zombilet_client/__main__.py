@@ -1,0 +1,3 @@
+from zombilet_client.main import run
+
+run()
