@@ -1,0 +1,52 @@
+// Validates every Gateway API and Envoy Gateway object in the given rendered manifests against
+// the published schemas (@kubernetes-models/gateway-api, @kubernetes-models/envoy-gateway).
+// Core Kubernetes objects are left to kubernetes-validate. Prints one line per object checked;
+// exits 1 if any object is invalid or of a kind the schemas do not know.
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+
+const MODULES = {
+  "gateway.networking.k8s.io": (version) =>
+    import(`@kubernetes-models/gateway-api/gateway.networking.k8s.io/${version}`),
+  "gateway.envoyproxy.io": (version) =>
+    import(`@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/${version}`),
+};
+
+let failures = 0;
+let checked = 0;
+for (const file of process.argv.slice(2)) {
+  for (const document of parseAllDocuments(readFileSync(file, "utf8"))) {
+    if (document.errors.length > 0) {
+      console.error(`${file}: ${document.errors[0].message}`);
+      failures += 1;
+      continue;
+    }
+    const object = document.toJS();
+    if (!object || typeof object.apiVersion !== "string") continue;
+    const [group, version] = object.apiVersion.split("/");
+    const load = MODULES[group];
+    if (!load) continue;
+    const name = `${object.kind}/${object.metadata?.name} (${object.apiVersion})`;
+    let Model;
+    try {
+      Model = (await load(version))[object.kind];
+    } catch {
+      Model = undefined;
+    }
+    if (typeof Model !== "function") {
+      console.error(`${file}: ${name}: no published schema for this kind`);
+      failures += 1;
+      continue;
+    }
+    try {
+      new Model(object).validate();
+      checked += 1;
+      console.log(`valid ${name}`);
+    } catch (error) {
+      console.error(`${file}: ${name}: ${error.message}`);
+      failures += 1;
+    }
+  }
+}
+console.log(`${checked} valid, ${failures} invalid`);
+process.exit(failures > 0 || checked === 0 ? 1 : 0);
