@@ -738,9 +738,15 @@ def port(number: int) -> dict[str, Any]:
     return {"protocol": "TCP", "port": number}
 
 
+# The proxies Envoy Gateway runs for this Gateway, by the owner labels it puts on them.
 EDGE_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": EDGE_NAMESPACE}},
-    "podSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "envoy-gateway"}},
+    "podSelector": {
+        "matchLabels": {
+            "gateway.envoyproxy.io/owning-gateway-name": GATEWAY,
+            "gateway.envoyproxy.io/owning-gateway-namespace": NAMESPACE,
+        }
+    },
 }
 DNS_RULE = {
     "to": [
