@@ -427,7 +427,7 @@ def nats() -> list[dict[str, Any]]:
         "name": "nats",
         "image": NATS_IMAGE,
         "imagePullPolicy": "IfNotPresent",
-        "args": ["--config", "/etc/nats/nats.conf"],
+        "command": ["nats-server", "--config", "/etc/nats/nats.conf"],
         "env": [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
         "ports": [
             {"name": "client", "containerPort": 4222},
