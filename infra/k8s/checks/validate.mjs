@@ -2,8 +2,46 @@
 // the published schemas (@kubernetes-models/gateway-api, @kubernetes-models/envoy-gateway).
 // Core Kubernetes objects are left to kubernetes-validate. Prints one line per object checked;
 // exits 1 if any object is invalid or of a kind the schemas do not know.
-import { readFileSync } from "node:fs";
+//
+// The published schemas accept unknown fields, so a misspelt field would pass them; every field
+// name used outside metadata must also be one that the packages' type declarations name.
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+
+const PACKAGES = ["gateway-api", "envoy-gateway"].map((name) =>
+  join(dirname(fileURLToPath(import.meta.url)), "node_modules", "@kubernetes-models", name),
+);
+
+function declaredFields() {
+  const fields = new Set();
+  const walk = (folder) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".d.ts")) {
+        for (const match of readFileSync(path, "utf8").matchAll(/^\s+"([^"]+)"\??:/gm)) {
+          fields.add(match[1]);
+        }
+      }
+    }
+  };
+  PACKAGES.forEach(walk);
+  return fields;
+}
+
+const FIELDS = declaredFields();
+
+function undeclared(value, path = "") {
+  if (Array.isArray(value)) return value.flatMap((item, i) => undeclared(item, `${path}/${i}`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    if (path === "" && ["apiVersion", "kind", "metadata", "status"].includes(key)) return [];
+    const here = `${path}/${key}`;
+    return [...(FIELDS.has(key) ? [] : [here]), ...undeclared(item, here)];
+  });
+}
 
 const MODULES = {
   "gateway.networking.k8s.io": (version) =>
@@ -40,6 +78,8 @@ for (const file of process.argv.slice(2)) {
     }
     try {
       new Model(object).validate();
+      const unknown = undeclared(object);
+      if (unknown.length > 0) throw new Error(`fields no schema declares: ${unknown.join(", ")}`);
       checked += 1;
       console.log(`valid ${name}`);
     } catch (error) {

@@ -2,6 +2,7 @@
 @kubernetes-models packages, run by infra/k8s/checks/validate.mjs), and checkov finds nothing
 in the rendered prod overlay that is not justified where it is skipped."""
 
+import copy
 import json
 import shutil
 import subprocess
@@ -49,14 +50,20 @@ def test_every_gateway_object_of_both_overlays_matches_its_published_schema(
 def test_the_schema_check_refuses_a_broken_policy_and_an_unknown_kind(
     dev: Rendered, tmp_path: Path
 ) -> None:
-    policy = dev.one("BackendTrafficPolicy", "auth-rate-limited")
+    policy = copy.deepcopy(dev.one("BackendTrafficPolicy", "auth-rate-limited"))
     policy["spec"]["rateLimit"]["local"]["rules"][0]["limit"]["unit"] = "Fortnight"
+    misspelt = copy.deepcopy(dev.one("Gateway", "zombilet"))
+    misspelt["spec"]["listeners"][0]["alowedRoutes"] = misspelt["spec"]["listeners"][0].pop(
+        "allowedRoutes"
+    )
     unknown = {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "Made", "metadata": {}}
     path = tmp_path / "broken.yaml"
-    path.write_text(yaml.safe_dump_all([policy, unknown]))
+    path.write_text(yaml.safe_dump_all([policy, misspelt, unknown]))
     done = validate(path)
     assert done.returncode == 1
+    assert done.stdout.splitlines()[-1] == "0 valid, 3 invalid"
     assert "rateLimit/local/rules/0/limit/unit" in done.stderr
+    assert "fields no schema declares: /spec/listeners/0/alowedRoutes" in done.stderr
     assert "Made/undefined (gateway.envoyproxy.io/v1alpha1): no published schema" in done.stderr
 
 
