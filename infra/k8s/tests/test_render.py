@@ -59,3 +59,14 @@ def test_the_kustomizations_only_name_files_that_exist() -> None:
             item = line.strip().removeprefix("- ").strip()
             if item.endswith((".yaml", ".conf")) and " " not in item and ":" not in item:
                 assert (kustomization.parent / item).exists(), f"{kustomization}: {item}"
+
+
+def test_every_object_is_labelled_as_part_of_zombilet(rendered: dict[str, Rendered]) -> None:
+    for overlay in rendered.values():
+        for obj in overlay.objects:
+            labels = obj["metadata"].get("labels", {})
+            assert labels.get("app.kubernetes.io/part-of") == "zombilet", (
+                overlay.name,
+                obj["kind"],
+                obj["metadata"]["name"],
+            )
