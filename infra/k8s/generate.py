@@ -70,6 +70,8 @@ class App:
     nats: bool = True
     redis: bool = False
     jwt: bool = False
+    # Calls a provider outside the cluster over HTTPS (Stripe, SendGrid).
+    outside: bool = False
     config: Mapping[str, str] = field(default_factory=dict)
     secrets: tuple[SecretEnv, ...] = ()
 
@@ -99,6 +101,7 @@ APPS: tuple[App, ...] = (
         "api",
         mongo=True,
         jwt=True,
+        outside=True,
         config={"STRIPE_CURRENCY": "gbp"},
         # An empty STRIPE_KEY counts as unset: the offline gateway (the dev overlay's choice).
         secrets=(
@@ -111,6 +114,7 @@ APPS: tuple[App, ...] = (
         "contact",
         "worker",
         mongo=True,
+        outside=True,
         config={
             "PUBLIC_URL": "http://localhost:8080",
             "SENDGRID_EMAIL": "no-reply@zombilet.com",
@@ -802,10 +806,10 @@ def network_policies() -> list[dict[str, Any]]:
             egress.append({"to": [peer("nats")], "ports": [port(4222)]})
         if app.redis:
             egress.append({"to": [peer("redis")], "ports": [port(6379)]})
-        if app.name == "client":
+        if app.component == "web":
+            # The client calls the APIs through the edge.
             egress.append({"to": [EDGE_PEER], "ports": [port(p) for p in EDGE_PROXY_PORTS]})
-        if app.name in ("payments", "contact"):
-            # Stripe and SendGrid are outside the cluster.
+        if app.outside:
             egress.append(https_anywhere())
         policies.append(network_policy(app.name, app.component, ingress, egress))
         if app.mongo:
