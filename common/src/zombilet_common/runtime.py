@@ -21,7 +21,7 @@ from zombilet_common.health import Check, mongo_check, nats_check
 from zombilet_common.logging import configure_logging
 from zombilet_common.mongo import Document, mongo_client, service_database
 from zombilet_common.outbox import PENDING, OutboxRelay
-from zombilet_common.settings import ServiceSettings
+from zombilet_common.settings import ServiceSettings, StreamSettings
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,13 @@ async def open_runtime(
     nats_url: str,
     mongo_uri: str | None = None,
     checks: MutableMapping[str, Check] | None = None,
+    stream_replicas: int | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Connect (retrying NATS until it answers), make sure the streams exist, register the
-    readiness checks, and stop everything in reverse on the way out."""
+    """Connect (retrying NATS until it answers), make sure the streams exist (on
+    `stream_replicas` servers, by default NATS_STREAM_REPLICAS), register the readiness checks,
+    and stop everything in reverse on the way out."""
+    if stream_replicas is None:
+        stream_replicas = StreamSettings().nats_stream_replicas
     mongo = mongo_client(mongo_uri) if mongo_uri else None
     connected: list[NatsClient] = []
 
@@ -100,7 +104,7 @@ async def open_runtime(
         nats = await connect_nats(nats_url, service=service)
         connected.append(nats)
         js = nats.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, replicas=stream_replicas)
     except BaseException:
         # A failed or cancelled start is retried from scratch: leave no connection behind.
         if connected:

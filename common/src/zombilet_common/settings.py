@@ -103,6 +103,9 @@ MongoUri = Annotated[str, BeforeValidator(_parse_mongo_uri)]
 NatsUrl = Annotated[str, BeforeValidator(_parse_nats_url)]
 """One NATS server URL, or several separated by commas."""
 
+StreamReplicas = Annotated[int, _parse_int_between(1, 5, "a whole number from 1 to 5")]
+"""How many JetStream servers keep each stream; JetStream allows at most 5."""
+
 
 class SettingError(ValueError):
     """Raised from a settings validator to choose the exact startup line."""
@@ -122,14 +125,24 @@ class InvalidSettingError(SettingError):
         super().__init__(f"invalid value for {name}: {reason}")
 
 
-class ServiceSettings(BaseSettings):
+class StreamSettings(BaseSettings):
+    """`NATS_STREAM_REPLICAS`: 1 for one NATS server, 3 on a three-node JetStream cluster.
+
+    Part of every service's settings, so a bad value stops the service at start; the runtime
+    reads it again where it creates the streams.
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True)
+
+    nats_stream_replicas: StreamReplicas = 1
+
+
+class ServiceSettings(StreamSettings):
     """Base of every service's settings: field `mongo_uri` reads `MONGO_URI`, in any case.
 
     An empty variable counts as unset, so a blank manifest value falls back to the default or
     fails as missing.
     """
-
-    model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True)
 
     service_name: ClassVar[str]
 

@@ -16,10 +16,19 @@ from zombilet_common.settings import (
     NatsUrl,
     PositiveInt,
     ServiceSettings,
+    StreamSettings,
     load_settings,
 )
 
-VARIABLES = ("MONGO_URI", "JWT_TTL_SECONDS", "COOKIE_SECURE", "PORT", "LOG_LEVEL", "REDIS_URL")
+VARIABLES = (
+    "MONGO_URI",
+    "JWT_TTL_SECONDS",
+    "COOKIE_SECURE",
+    "PORT",
+    "LOG_LEVEL",
+    "REDIS_URL",
+    "NATS_STREAM_REPLICAS",
+)
 
 
 class OrdersSettings(ServiceSettings):
@@ -221,3 +230,27 @@ def test_well_formed_connection_urls_are_kept(monkeypatch: pytest.MonkeyPatch) -
     settings = load_settings(Connected)
     assert settings.mongo_uri == "mongodb://user:pw@a:27017,b:27018/orders?replicaSet=rs0"
     assert settings.nats_url == "nats://n1:4222,nats://n2:4222"
+
+
+def test_stream_replicas_default_to_one_and_come_from_nats_stream_replicas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MONGO_URI", "mongodb://db")
+    assert load_settings(OrdersSettings).nats_stream_replicas == 1
+    assert StreamSettings().nats_stream_replicas == 1
+
+    monkeypatch.setenv("NATS_STREAM_REPLICAS", "3")
+
+    assert load_settings(OrdersSettings).nats_stream_replicas == 3
+    assert StreamSettings().nats_stream_replicas == 3
+
+
+@pytest.mark.parametrize("raw", ["0", "6", "three", "-1"])
+def test_stream_replicas_outside_one_to_five_stop_the_service(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raw: str
+) -> None:
+    monkeypatch.setenv("MONGO_URI", "mongodb://db")
+    monkeypatch.setenv("NATS_STREAM_REPLICAS", raw)
+    assert refusal(capsys, OrdersSettings) == (
+        "orders: invalid value for NATS_STREAM_REPLICAS: expected a whole number from 1 to 5\n"
+    )
