@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: up test test-fast lint fmt sync bench clean
+.PHONY: up test test-fast lint fmt sync bench clean images
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -34,6 +34,11 @@ lint: sync
 fmt: sync
 	$(UV) run --no-sync ruff check --fix .
 	$(UV) run --no-sync ruff format .
+
+## Build every image with podman and run each read-only as non-root against real servers
+## (slow; not part of test). IMAGES_FLAGS=--no-cache rebuilds every layer.
+images: sync
+	$(UV) run --no-sync python infra/images/check_images.py $(IMAGES_FLAGS)
 
 clean:
 	rm -rf .data .pytest_cache .ruff_cache
