@@ -24,7 +24,7 @@ test: sync
 test-fast: sync
 	$(UV) run --no-sync pytest -m "not integration"
 
-SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src infra/local/src
+SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src infra/local/src infra/images
 
 lint: sync
 	$(UV) run --no-sync ruff check .
