@@ -5,7 +5,8 @@ a Debian bookworm root file system with Python 3.11 is made once with debootstra
 given to `podman build --from`, which stands it in for the Dockerfile's first `FROM`. Each image
 then runs read-only as its own user against real NATS, Redis and the Mongo-wire store on the
 host's loopback, and must answer /healthz, become ready on /readyz, run as uid 10001 and stop
-on SIGTERM within the termination grace period.
+on SIGTERM within the termination grace period. The `dev` target must restart the service
+when a source file changes, as skaffold's file sync changes them.
 
 Run from the repository root: `make images`. Exits 1 when any image fails a check.
 """
@@ -70,6 +71,7 @@ class Result:
     build_s: float
     ready_s: float
     stop_s: float
+    reload_s: float
 
 
 def say(line: str) -> None:
@@ -208,13 +210,17 @@ def service_env(member: str, servers: Servers, port: int) -> dict[str, str]:
     }
 
 
-def check_running(member: str, servers: Servers, env: Mapping[str, str]) -> tuple[float, float]:
-    """Run the image as Kubernetes would; the seconds to ready and to stop after SIGTERM."""
+def start(
+    member: str, servers: Servers, env: Mapping[str, str], target: str | None, *flags: str
+) -> tuple[str, str, float]:
+    """Start the image on a free port of the host network: its container, URL and start time."""
     port = free_port()
     container = f"zombilet-check-{member}-{port}"
-    variables = [
-        f"--env={key}={value}" for key, value in service_env(member, servers, port).items()
-    ]
+    settings = service_env(member, servers, port)
+    if target == "dev":
+        # Its restarts are seen in uvicorn's INFO lines.
+        settings["LOG_LEVEL"] = "INFO"
+    variables = [f"--env={key}={value}" for key, value in settings.items()]
     started = time.monotonic()
     run(
         [
@@ -223,29 +229,69 @@ def check_running(member: str, servers: Servers, env: Mapping[str, str]) -> tupl
             "--detach",
             "--name",
             container,
-            "--read-only",
-            "--read-only-tmpfs=false",
-            "--tmpfs",
-            "/tmp:rw,size=64m",
+            *flags,
             "--network",
             "host",
             *variables,
-            image_name(member),
+            image_name(member, target),
         ],
         env,
     )
+    return container, f"http://127.0.0.1:{port}", started
+
+
+def remove(container: str, env: Mapping[str, str]) -> None:
+    subprocess.run(
+        ["podman", "rm", "--force", "--time", "0", container],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def check_running(member: str, servers: Servers, env: Mapping[str, str]) -> tuple[float, float]:
+    """Run the image as Kubernetes would; the seconds to ready and to stop after SIGTERM."""
+    container, url, started = start(
+        member,
+        servers,
+        env,
+        None,
+        "--read-only",
+        "--read-only-tmpfs=false",
+        "--tmpfs",
+        "/tmp:rw,size=64m",
+    )
     try:
-        ready_s = wait_ready(container, f"http://127.0.0.1:{port}", started, env)
+        ready_s = wait_ready(container, url, started, env)
         check_user(container, env)
         return ready_s, stop(container, env)
     finally:
-        subprocess.run(
-            ["podman", "rm", "--force", "--time", "0", container],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
+        remove(container, env)
+
+
+def check_reload(member: str, servers: Servers, env: Mapping[str, str]) -> float:
+    """Run the dev target, change a source file as file sync would, and time the restart."""
+    container, url, started = start(member, servers, env, "dev")
+    try:
+        wait_ready(container, url, started, env)
+        changed = time.monotonic()
+        source = f"{member}/src/zombilet_{member}/__init__.py"
+        # As the container's own user: file sync writes as that user.
+        run(["podman", "exec", container, "sh", "-c", f"echo >> {source}"], env)
+        deadline = changed + READY_TIMEOUT
+        while starts(container, env) < 2:
+            if time.monotonic() >= deadline:
+                raise CheckFailed(f"{container} did not restart after {source} changed")
+            time.sleep(POLL_INTERVAL)
+        return wait_ready(container, url, changed, env)
+    finally:
+        remove(container, env)
+
+
+def starts(container: str, env: Mapping[str, str]) -> int:
+    """How many times the service process has started in the container."""
+    return run(["podman", "logs", container], env).count("Started server process")
 
 
 def wait_ready(container: str, url: str, started: float, env: Mapping[str, str]) -> float:
@@ -310,7 +356,7 @@ def image_size_mb(member: str, env: Mapping[str, str]) -> float:
 
 
 def table(results: Iterable[Result]) -> str:
-    rows = [("image", "size", "build", "ready", "stop")]
+    rows = [("image", "size", "build", "ready", "stop", "dev reload")]
     rows += [
         (
             r.image,
@@ -318,12 +364,13 @@ def table(results: Iterable[Result]) -> str:
             f"{r.build_s:.1f} s",
             f"{r.ready_s:.1f} s",
             f"{r.stop_s:.1f} s",
+            f"{r.reload_s:.1f} s",
         )
         for r in results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
     return "\n".join(lines)
@@ -353,18 +400,21 @@ def main() -> int:
                 build(member, env, target="dev")
                 say(f"{member}: running")
                 ready_s, stop_s = check_running(member, servers, env)
+                say(f"{member}: changing a file in the dev target")
+                reload_s = check_reload(member, servers, env)
                 size_mb = image_size_mb(member, env)
             except CheckFailed as failure:
                 failures.append(member)
                 say(f"{member}: FAILED: {failure}")
                 continue
-            results.append(Result(image_name(member), size_mb, build_s, ready_s, stop_s))
+            results.append(Result(image_name(member), size_mb, build_s, ready_s, stop_s, reload_s))
     say("")
     say(table(results))
     if failures:
         say(f"\nfailed: {', '.join(failures)}")
         return 1
-    say(f"\n{len(results)} images built and checked (read-only, uid {USER_ID}, SIGTERM stop)")
+    checked = f"read-only, uid {USER_ID}, SIGTERM stop, dev reload"
+    say(f"\n{len(results)} images built and checked ({checked})")
     return 0
 
 
