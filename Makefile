@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: up test test-fast lint fmt sync bench clean chromium k8s k8s-tools
+.PHONY: up test test-fast lint fmt sync bench clean chromium k8s k8s-tools images
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -28,7 +28,7 @@ test: sync chromium k8s-tools
 test-fast: sync
 	$(UV) run --no-sync pytest -m "not integration"
 
-SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src client/src infra/local/src infra/k8s/generate.py
+SOURCES := common/src auth/src tickets/src orders/src payments/src expiration/src contact/src client/src infra/local/src infra/k8s/generate.py infra/images
 
 ## Rewrite the generated Kubernetes manifests from infra/k8s/generate.py and infra/routes.toml.
 k8s: sync
@@ -57,6 +57,11 @@ lint: sync
 fmt: sync
 	$(UV) run --no-sync ruff check --fix .
 	$(UV) run --no-sync ruff format .
+
+## Build every image with podman and run each read-only as non-root against real servers
+## (slow; not part of test). IMAGES_FLAGS=--no-cache rebuilds every layer.
+images: sync
+	$(UV) run --no-sync python infra/images/check_images.py $(IMAGES_FLAGS)
 
 clean:
 	rm -rf .data .pytest_cache .ruff_cache

@@ -16,19 +16,16 @@ from zombilet_common.bus import connect_nats, ensure_streams
 from zombilet_common.events import Event
 from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
-from zombilet_common.testing.servers import NatsServer, RedisServer, Servers
+from zombilet_common.testing.servers import RedisServer, Servers
 from zombilet_expiration.main import create_app
 from zombilet_expiration.scheduler import Scheduler
 from zombilet_expiration.settings import Settings
 
 
 @pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    """A NATS server of this test's own, so its durables hold only this test's events."""
-    server = NatsServer(tmp_path / "nats")
-    server.start()
-    yield server.url
-    server.stop()
+def nats_url(own_nats_url: str) -> str:
+    """NATS with no streams but this test's, so its durables hold only this test's events."""
+    return own_nats_url
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +22,7 @@ from zombilet_common.events import (
 )
 from zombilet_common.testing.apps import running
 from zombilet_common.testing.fixtures import fresh_name
-from zombilet_common.testing.servers import NatsServer, Servers
+from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
 from zombilet_payments.main import create_app
 from zombilet_payments.settings import Settings
@@ -32,13 +31,10 @@ JWT_KEY = "payments-integration-key"
 
 
 @pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    """A NATS server of this test's own: its streams and durables start empty, so what a
+def nats_url(own_nats_url: str) -> str:
+    """NATS with no streams but this test's: its streams and durables start empty, so what a
     consumer has acked says what this test's app has handled."""
-    server = NatsServer(tmp_path / "nats")
-    server.start()
-    yield server.url
-    server.stop()
+    return own_nats_url
 
 
 @dataclass

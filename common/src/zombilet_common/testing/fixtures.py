@@ -4,21 +4,31 @@ Nothing starts at import or collection: the servers start the first time a test 
 `servers` (or a fixture built on it) and stop at the end of the session.
 """
 
+import asyncio
 import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
 
-from zombilet_common.testing.servers import Servers, start_servers
+from zombilet_common.testing.servers import (
+    NatsServer,
+    ServerName,
+    Servers,
+    external_servers,
+    start_servers,
+)
 
 if TYPE_CHECKING:
     from nats.aio.client import Client as NatsClient
     from pymongo.asynchronous.database import AsyncDatabase
 
+ALL_SERVERS: tuple[ServerName, ...] = ("nats", "redis", "mongo")
 _counter = itertools.count()
 _session = uuid.uuid4().hex[:8]
 
@@ -32,10 +42,56 @@ def fresh_name(prefix: str = "test") -> str:
 def servers() -> Iterator[Servers]:
     """NATS with JetStream, Redis and the in-memory Mongo-wire store, once per session.
 
-    Sync, so it does not depend on which event loop a test or fixture runs in.
+    A server named by ZOMBILET_TEST_NATS_URL, ZOMBILET_TEST_REDIS_URL or ZOMBILET_TEST_MONGO_URI
+    is used instead of starting that one. Sync, so it does not depend on which event loop a
+    test or fixture runs in.
     """
-    with start_servers("nats", "redis", "mongo") as running:
-        yield running
+    external = external_servers()
+    embedded = [name for name in ALL_SERVERS if name not in external]
+    if not embedded:
+        yield Servers({}, external)
+        return
+    with start_servers(*embedded) as running:
+        yield Servers(running.processes, external)
+
+
+@pytest.fixture
+def own_nats_url(tmp_path: Path) -> Iterator[str]:
+    """A NATS server with no streams and so no durables yet, for this test alone.
+
+    Embedded: a server of the test's own. External (ZOMBILET_TEST_NATS_URL): that server with
+    every stream deleted first, so tests there must not run concurrently.
+    """
+    external = external_servers().get("nats")
+    if external is not None:
+        delete_streams(external)
+        yield external
+        return
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def delete_streams(url: str) -> None:
+    """Delete every JetStream stream (and with it every consumer) on the server at `url`."""
+
+    async def delete() -> None:
+        import nats
+
+        client = await nats.connect(url, name=fresh_name("test-reset"))
+        try:
+            js = client.jetstream()
+            for info in await js.streams_info():
+                await js.delete_stream(info.config.name or "")
+        finally:
+            await client.close()
+
+    # Off this thread: a fixture may be set up while the test's event loop is the current one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, delete()).result()
 
 
 @pytest_asyncio.fixture

@@ -8,6 +8,7 @@ started only once it answers at protocol level.
 import contextlib
 import ctypes
 import functools
+import os
 import secrets
 import shutil
 import signal
@@ -18,14 +19,23 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from zombilet_common.testing import probes
 from zombilet_common.testing.ports import free_port
 
 ServerName = Literal["nats", "redis", "mongo"]
+
+# Set, these point the test fixtures at servers someone else runs (CI's service containers)
+# instead of starting embedded ones.
+EXTERNAL_VARIABLES: Mapping[ServerName, str] = {
+    "nats": "ZOMBILET_TEST_NATS_URL",
+    "redis": "ZOMBILET_TEST_REDIS_URL",
+    "mongo": "ZOMBILET_TEST_MONGO_URI",
+}
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -324,9 +334,10 @@ class MongoServer(ServerProcess):
 
 @dataclass(frozen=True)
 class Servers:
-    """The running servers of one `start_servers` block."""
+    """The running servers of one `start_servers` block, and any external ones used instead."""
 
     processes: Mapping[ServerName, ServerProcess]
+    external: Mapping[ServerName, str] = field(default_factory=dict)
 
     def process(self, name: ServerName) -> ServerProcess:
         try:
@@ -336,17 +347,30 @@ class Servers:
 
     @property
     def nats_url(self) -> str:
-        return self.process("nats").url
+        return self.external.get("nats") or self.process("nats").url
 
     @property
     def redis_url(self) -> str:
-        return self.process("redis").url
+        return self.external.get("redis") or self.process("redis").url
 
     def mongo_uri(self, database: str) -> str:
-        """A URI naming `database` on the Mongo-wire server."""
+        """A URI naming `database` on the Mongo-wire server (or the external MongoDB)."""
+        if "mongo" in self.external:
+            return with_database(self.external["mongo"], database)
         mongo = self.process("mongo")
         assert isinstance(mongo, MongoServer)
         return mongo.uri(database)
+
+
+def external_servers(environ: Mapping[str, str] = os.environ) -> dict[ServerName, str]:
+    """The servers that ZOMBILET_TEST_NATS_URL, _REDIS_URL and _MONGO_URI name, by kind."""
+    return {name: environ[var] for name, var in EXTERNAL_VARIABLES.items() if environ.get(var)}
+
+
+def with_database(uri: str, database: str) -> str:
+    """`uri` naming `database`, its hosts, credentials and options kept."""
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 def _create(name: ServerName, root: Path, port: int | None, *, persistent: bool) -> ServerProcess:
