@@ -384,12 +384,7 @@ def main() -> int:
     ensure_host_tools()
     env = podman_env()
     ensure_base(env)
-    members = []
-    for member in image_members(ROOT):
-        if (ROOT / member / "pyproject.toml").exists():
-            members.append(member)
-        else:
-            say(f"{member}: skipped, {member}/pyproject.toml does not exist yet")
+    members = image_members(ROOT)
     results: list[Result] = []
     failures: list[str] = []
     with start_servers("nats", "redis", "mongo") as servers:
