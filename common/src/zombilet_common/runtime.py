@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from zombilet_common.bus import Listener, Publisher, connect_nats, ensure_streams
@@ -46,9 +45,11 @@ class Runtime:
         return self.db
 
     async def start_relay(
-        self, collections: Sequence[AsyncCollection[Document]], *, sweep_interval: float = 5.0
+        self, names: Sequence[str], *, sweep_interval: float = 5.0
     ) -> OutboxRelay:
-        """Relay the outboxes of `collections`, first publishing what a crash left pending."""
+        """Relay the outboxes of the collections `names`, first publishing what a crash left
+        pending."""
+        collections = [self.database[name] for name in names]
         for collection in collections:
             await collection.create_index(PENDING)
         self.relay = OutboxRelay(self.publisher, collections, sweep_interval=sweep_interval)

@@ -10,7 +10,7 @@ from nats.aio.client import Client as NatsClient
 
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 from zombilet_tickets.main import create_app
@@ -24,6 +24,7 @@ class LiveTickets:
     """The tickets app with its real lifespan: the Mongo-wire store and NATS of the session."""
 
     app: FastAPI
+    db: Any
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -34,10 +35,6 @@ class LiveTickets:
     def session(user_id: str) -> dict[str, str]:
         token = issue_token(SessionUser(id=user_id, email="seller@example.com"), JWT_KEY, 3600)
         return {"cookie": f"session={token}"}
-
-    @property
-    def db(self) -> Any:
-        return self.app.state.tickets._tickets.collection.database
 
 
 @dataclass
@@ -68,8 +65,8 @@ async def live_tickets(servers: Servers) -> AsyncIterator[LiveTickets]:
         jwt_key=JWT_KEY,
     )
     app = create_app(settings)
-    async with running(app):
-        yield LiveTickets(app)
+    async with running(app), stored(settings.mongo_uri) as db:
+        yield LiveTickets(app, db)
 
 
 @pytest.fixture

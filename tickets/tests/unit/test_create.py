@@ -34,7 +34,7 @@ async def test_create_answers_the_ticket_at_version_0(tickets, seller) -> None:
         "version": 0,
         "orderId": None,
     }
-    doc = await tickets.doc(body["id"])
+    doc = await tickets.doc("tickets", body["id"])
     assert (doc["title"], doc["user_id"], doc["version"], doc["order_id"]) == (
         "Front row",
         seller,
