@@ -13,7 +13,7 @@ import zombilet_tickets.main as tickets_main
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
 from zombilet_common.events import Event
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
@@ -34,6 +34,7 @@ class Platform:
     tickets: httpx.AsyncClient
     orders: httpx.AsyncClient
     nc: NatsClient
+    orders_db: Any
 
     @staticmethod
     def new_id() -> str:
@@ -43,14 +44,6 @@ class Platform:
     def session(user_id: str) -> dict[str, str]:
         token = issue_token(SessionUser(id=user_id, email="someone@example.com"), JWT_KEY, 3600)
         return {"cookie": f"session={token}"}
-
-    @property
-    def tickets_db(self) -> Any:
-        return self.tickets_app.state.tickets._tickets.collection.database
-
-    @property
-    def orders_db(self) -> Any:
-        return self.orders_app.state.orders._orders.collection.database
 
     async def publish(self, event: Event) -> None:
         """Publish as the event's own service would."""
@@ -107,23 +100,23 @@ def window() -> int:
 
 @pytest.fixture
 async def platform(servers: Servers, window: int) -> AsyncIterator[Platform]:
-    tickets_app = tickets_main.create_app(
-        TicketsSettings(
-            mongo_uri=servers.mongo_uri(fresh_name("tickets")),
-            nats_url=servers.nats_url,
-            jwt_key=JWT_KEY,
-        )
+    tickets_settings = TicketsSettings(
+        mongo_uri=servers.mongo_uri(fresh_name("tickets")),
+        nats_url=servers.nats_url,
+        jwt_key=JWT_KEY,
     )
-    orders_app = create_app(
-        Settings(
-            mongo_uri=servers.mongo_uri(fresh_name("orders")),
-            nats_url=servers.nats_url,
-            jwt_key=JWT_KEY,
-            expiration_window_seconds=window,
-        )
+    orders_settings = Settings(
+        mongo_uri=servers.mongo_uri(fresh_name("orders")),
+        nats_url=servers.nats_url,
+        jwt_key=JWT_KEY,
+        expiration_window_seconds=window,
     )
+    tickets_app = tickets_main.create_app(tickets_settings)
+    orders_app = create_app(orders_settings)
+
     nc = await connect_nats(servers.nats_url, service="orders-test", retry_for=5)
     async with (
+        stored(orders_settings.mongo_uri) as orders_db,
         running(tickets_app),
         running(orders_app),
         httpx.AsyncClient(
@@ -133,5 +126,12 @@ async def platform(servers: Servers, window: int) -> AsyncIterator[Platform]:
             transport=httpx.ASGITransport(app=orders_app), base_url="http://orders.test"
         ) as orders,
     ):
-        yield Platform(tickets_app, orders_app, tickets, orders, nc)
+        yield Platform(
+            tickets_app,
+            orders_app,
+            tickets,
+            orders,
+            nc,
+            orders_db,
+        )
     await nc.close()
