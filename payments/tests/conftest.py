@@ -24,10 +24,10 @@ from zombilet_common.outbox import OutboxRelay
 from zombilet_common.standins.stripe import StripeStandIn
 from zombilet_common.testing.messages import FakeMessage, RecordingPublisher
 from zombilet_payments.compensation import Compensation
-from zombilet_payments.events.listeners import listeners
 from zombilet_payments.gateways import PaymentGateway
 from zombilet_payments.gateways.stripe_api import StripeGateway
-from zombilet_payments.main import OUTBOX_COLLECTIONS, build_gateway, build_service, create_app
+from zombilet_payments.main import SERVICE, build_gateway, build_service, create_app
+from zombilet_payments.repository import OrderReplicaRepository
 from zombilet_payments.service import PaymentService
 from zombilet_payments.settings import Settings
 
@@ -74,7 +74,7 @@ class Harness:
     buyer: str = field(default_factory=lambda: str(ObjectId()))
 
     def __post_init__(self) -> None:
-        self.created, self.cancelled, self.completed = listeners(self.service)
+        self.created, self.cancelled, self.completed = SERVICE.build_listeners(self.service)
 
     async def order(
         self, *, user_id: str | None = None, price: float = 16.99, expires_in: float = 60.0
@@ -140,6 +140,11 @@ class Harness:
             return await self.client.post("/api/payments", json=body, headers=headers)
         return await self.client.post("/api/payments", content=content, headers=headers)
 
+    @property
+    def replicas(self) -> OrderReplicaRepository:
+        """The order replicas as the service reads and writes them."""
+        return OrderReplicaRepository(self.db)
+
     async def replica(self, order_id: str) -> dict[str, Any]:
         doc = await self.db.order_replicas.find_one({"_id": ObjectId(order_id)})
         assert doc is not None
@@ -171,7 +176,7 @@ async def make_payments() -> AsyncIterator[HarnessFactory]:
         app: FastAPI = create_app(settings)
         db = AsyncMongoMockClient(tz_aware=True)["payments"]
         publisher = RecordingPublisher()
-        relay = OutboxRelay(publisher, [db[name] for name in OUTBOX_COLLECTIONS])  # type: ignore[arg-type]
+        relay = OutboxRelay(publisher, [db[name] for name in SERVICE.outbox])
         await relay.start()
         gateway = gateway or await build_gateway(settings, db)
         service, compensation = await build_service(

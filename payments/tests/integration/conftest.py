@@ -21,7 +21,7 @@ from zombilet_common.events import (
     OrderTicket,
     OrderTicketRef,
 )
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import NatsServer, Servers
 from zombilet_common.testing.wait import wait_until
@@ -91,16 +91,13 @@ class LivePayments:
     app: FastAPI
     settings: Settings
     bus: Bus
+    db: Any
     buyer: str = field(default_factory=lambda: str(ObjectId()))
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://payments.test"
         )
-
-    @property
-    def db(self) -> Any:
-        return self.app.state.payments._payments.collection.database
 
     @property
     def cookie(self) -> dict[str, str]:
@@ -148,6 +145,7 @@ async def start_payments(servers: Servers, nats_url: str, bus: Bus) -> AsyncIter
     """Starts payments apps (their lifespans) on one fresh database; stops them at the end."""
     database = fresh_name("payments")
     async with AsyncExitStack() as stack:
+        db = await stack.enter_async_context(stored(servers.mongo_uri(database)))
 
         async def start(**overrides: Any) -> LivePayments:
             settings = Settings(
@@ -158,6 +156,6 @@ async def start_payments(servers: Servers, nats_url: str, bus: Bus) -> AsyncIter
             )
             app = create_app(settings)
             await stack.enter_async_context(running(app))
-            return LivePayments(app, settings, bus)
+            return LivePayments(app, settings, bus, db)
 
         yield start

@@ -120,7 +120,7 @@ async def test_the_sweep_refunds_a_payment_left_by_a_crash(payments) -> None:
 async def test_the_sweep_leaves_a_live_claim_alone(payments) -> None:
     order_id = await payments.order()
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
-    await payments.service._replicas.claim(order_id, "charging-now", now_ms)
+    await payments.replicas.claim(order_id, "charging-now", now_ms)
     await payments.db.order_replicas.update_one(
         {"_id": ObjectId(order_id)}, {"$set": {"status": "cancelled"}}
     )
