@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from zombilet_auth.main import create_app
+from zombilet_auth.main import build_service, create_app
 from zombilet_common.bus import connect_nats
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.testing.apps import running
@@ -128,7 +128,8 @@ async def test_expired_reset_token_is_refused(live_auth, bus) -> None:
 async def test_signup_event_left_by_a_crash_is_published_once_at_restart(live_auth, bus) -> None:
     signed_up = await collect(bus, "user.signed-up")
     # The write lands, then the process dies before its relay publishes.
-    live_auth.app.state.auth._users._relay = OutboxRelay(RecordingPublisher(), [])
+    db = live_auth.db
+    live_auth.app.state.auth = await build_service(db, OutboxRelay(RecordingPublisher(), []))
     async with live_auth.client() as client:
         response = await client.post(
             "/api/users/signup", json={"email": "crash@example.com", "password": "password1"}
