@@ -15,8 +15,7 @@ from zombilet_common.bus import Listener
 from zombilet_common.events import Event, Subject
 from zombilet_common.standins.sendgrid import SendGridStandIn
 from zombilet_common.testing.messages import FakeMessage
-from zombilet_contact.events.listeners import build_listeners
-from zombilet_contact.main import build_sender, build_service
+from zombilet_contact.main import SERVICE, build_sender, build_service
 from zombilet_contact.senders import Mail, Sender
 from zombilet_contact.senders.eml import EmlFileSender
 from zombilet_contact.settings import Settings
@@ -129,7 +128,9 @@ def make_settings(**overrides: Any) -> Settings:
 async def _contact(settings: Settings, sender: Sender) -> Contact:
     db = AsyncMongoMockClient(tz_aware=True)["contact"]
     service = await build_service(db, sender, settings)
-    listeners = {listener.payload.subject: listener for listener in build_listeners(service)}
+    listeners = {
+        listener.payload.subject: listener for listener in SERVICE.build_listeners(service)
+    }
     return Contact(db, settings.mail_outbox_dir, sender, listeners, settings)
 
 

@@ -2,17 +2,16 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from zombilet_common.app import create_service_app
+from zombilet_common.declaration import ServiceDeclaration
 from zombilet_common.health import Check
-from zombilet_common.runtime import open_runtime, serve
-from zombilet_common.settings import load_settings
-from zombilet_contact.events import SERVICE_NAME
-from zombilet_contact.events.listeners import build_listeners
+from zombilet_common.mongo import Document
+from zombilet_common.runtime import open_runtime
+from zombilet_contact.events.listeners import LISTENERS
 from zombilet_contact.letters import Letters
 from zombilet_contact.repository import DeliveryLog, UserReplicaRepository
 from zombilet_contact.senders import Sender
@@ -20,6 +19,8 @@ from zombilet_contact.senders.eml import EmlFileSender
 from zombilet_contact.senders.sendgrid_api import SendGridSender
 from zombilet_contact.service import ContactService
 from zombilet_contact.settings import Settings
+
+SERVICE = ServiceDeclaration(Settings, listeners=LISTENERS)
 
 
 def build_sender(settings: Settings) -> Sender:
@@ -33,7 +34,7 @@ def build_sender(settings: Settings) -> Sender:
 
 
 async def build_service(
-    db: AsyncDatabase[dict[str, Any]], sender: Sender, settings: Settings
+    db: AsyncDatabase[Document], sender: Sender, settings: Settings
 ) -> ContactService:
     """Repositories over `db`, indexes made sure of, mails through `sender`."""
     deliveries = DeliveryLog(db)
@@ -49,18 +50,18 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(
-            SERVICE_NAME, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri, checks=checks
+            SERVICE.name, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri, checks=checks
         ) as runtime:
             contact = await build_service(runtime.database, build_sender(settings), settings)
             app.state.contact = contact
-            await runtime.start_listeners(build_listeners(contact))
+            await runtime.start_listeners(SERVICE.build_listeners(contact))
             yield
 
     # No public route: only /healthz and /readyz, and no session to verify (no JWT_KEY).
-    app = create_service_app(title="zombilet-contact", lifespan=lifespan, checks=checks)
+    app = create_service_app(title=SERVICE.title, lifespan=lifespan, checks=checks)
     app.state.settings = settings
     return app
 
 
 def run() -> None:
-    serve(load_settings(Settings), create_app)
+    SERVICE.run(create_app)

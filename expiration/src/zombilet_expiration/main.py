@@ -7,14 +7,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from zombilet_common.app import create_service_app
+from zombilet_common.declaration import ServiceDeclaration
 from zombilet_common.health import Check
-from zombilet_common.runtime import open_runtime, serve
-from zombilet_common.settings import load_settings
-from zombilet_expiration.events import SERVICE_NAME
-from zombilet_expiration.events.listeners import listeners
+from zombilet_common.runtime import open_runtime
+from zombilet_expiration.events.listeners.order_cancelled import OrderCancelledListener
+from zombilet_expiration.events.listeners.order_completed import OrderCompletedListener
+from zombilet_expiration.events.listeners.order_created import OrderCreatedListener
 from zombilet_expiration.scheduler import Scheduler
 from zombilet_expiration.service import ExpirationService
 from zombilet_expiration.settings import Settings
+
+SERVICE = ServiceDeclaration(
+    Settings, listeners=(OrderCreatedListener, OrderCancelledListener, OrderCompletedListener)
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -22,7 +27,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(SERVICE_NAME, nats_url=settings.nats_url, checks=checks) as runtime:
+        async with open_runtime(SERVICE.name, nats_url=settings.nats_url, checks=checks) as runtime:
             scheduler = Scheduler(
                 settings.redis_dsn,
                 queue=settings.expiration_queue,
@@ -35,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.scheduler = scheduler
             try:
                 await scheduler.start(service.expire)
-                await runtime.start_listeners(listeners(service))
+                await runtime.start_listeners(SERVICE.build_listeners(service))
                 yield
             finally:
                 # First nothing new is scheduled, then the job in hand finishes while NATS is
@@ -43,10 +48,10 @@ def create_app(settings: Settings) -> FastAPI:
                 await runtime.stop_listeners()
                 await scheduler.stop()
 
-    app = create_service_app(title="zombilet-expiration", lifespan=lifespan, checks=checks)
+    app = create_service_app(title=SERVICE.title, lifespan=lifespan, checks=checks)
     app.state.settings = settings
     return app
 
 
 def run() -> None:
-    serve(load_settings(Settings), create_app)
+    SERVICE.run(create_app)
