@@ -10,12 +10,10 @@ from zombilet_auth.repository import ResetTokenRepository, UserRepository
 from zombilet_auth.routes import router
 from zombilet_auth.service import AuthService
 from zombilet_auth.settings import Settings
-from zombilet_common.app import create_service_app
 from zombilet_common.declaration import ServiceDeclaration
-from zombilet_common.health import Check
 from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay
-from zombilet_common.runtime import open_runtime
+from zombilet_common.runtime import Runtime
 
 SERVICE: ServiceDeclaration[Settings, AuthService] = ServiceDeclaration(
     Settings, outbox=("users", "password_resets")
@@ -30,24 +28,20 @@ async def build_service(db: AsyncDatabase[Document], relay: OutboxRelay) -> Auth
     return AuthService(users, tokens)
 
 
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[AuthService]:
+    yield await build_service(runtime.database, runtime.outbox_relay)
+
+
 def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(
-            SERVICE.name, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri, checks=checks
-        ) as runtime:
-            relay = await runtime.start_relay(SERVICE.outbox)
-            app.state.auth = await build_service(runtime.database, relay)
-            yield
-
-    app = create_service_app(
-        title=SERVICE.title, lifespan=lifespan, checks=checks, jwt_key=settings.jwt_key
+    return SERVICE.create_app(
+        settings,
+        wire,
+        nats_url=settings.nats_url,
+        mongo_uri=settings.mongo_uri,
+        jwt_key=settings.jwt_key,
+        router=router,
     )
-    app.state.settings = settings
-    app.include_router(router)
-    return app
 
 
 def run() -> None:

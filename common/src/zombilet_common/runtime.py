@@ -37,6 +37,14 @@ class Runtime:
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
     listeners: list[Listener[Any]] = field(default_factory=list)
+    checks: MutableMapping[str, Check] = field(default_factory=dict)
+    """The readiness checks; a service adds its own (Redis, say)."""
+
+    @property
+    def outbox_relay(self) -> OutboxRelay:
+        if self.relay is None:
+            raise RuntimeError(f"{self.service} relays no outbox")
+        return self.relay
 
     @property
     def database(self) -> AsyncDatabase[Document]:
@@ -116,6 +124,7 @@ async def open_runtime(
         publisher=Publisher(js),
         mongo=mongo,
         db=service_database(mongo, service) if mongo is not None else None,
+        checks={} if checks is None else checks,
     )
     try:
         yield runtime

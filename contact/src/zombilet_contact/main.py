@@ -6,11 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from zombilet_common.app import create_service_app
 from zombilet_common.declaration import ServiceDeclaration
-from zombilet_common.health import Check
 from zombilet_common.mongo import Document
-from zombilet_common.runtime import open_runtime
+from zombilet_common.runtime import Runtime
 from zombilet_contact.events.listeners import LISTENERS
 from zombilet_contact.letters import Letters
 from zombilet_contact.repository import DeliveryLog, UserReplicaRepository
@@ -44,23 +42,16 @@ async def build_service(
     )
 
 
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[ContactService]:
+    yield await build_service(runtime.database, build_sender(settings), settings)
+
+
 def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(
-            SERVICE.name, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri, checks=checks
-        ) as runtime:
-            contact = await build_service(runtime.database, build_sender(settings), settings)
-            app.state.contact = contact
-            await runtime.start_listeners(SERVICE.build_listeners(contact))
-            yield
-
     # No public route: only /healthz and /readyz, and no session to verify (no JWT_KEY).
-    app = create_service_app(title=SERVICE.title, lifespan=lifespan, checks=checks)
-    app.state.settings = settings
-    return app
+    return SERVICE.create_app(
+        settings, wire, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri
+    )
 
 
 def run() -> None:

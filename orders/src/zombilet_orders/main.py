@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from zombilet_common.app import create_service_app
 from zombilet_common.declaration import ServiceDeclaration
-from zombilet_common.health import Check
 from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay
-from zombilet_common.runtime import open_runtime
+from zombilet_common.runtime import Runtime
 from zombilet_orders.events.listeners.expiration_completed import ExpirationCompletedListener
 from zombilet_orders.events.listeners.payment_created import PaymentCreatedListener
 from zombilet_orders.events.listeners.ticket_created import TicketCreatedListener
@@ -54,25 +52,20 @@ async def build_service(
     )
 
 
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[OrderService]:
+    yield await build_service(runtime.database, runtime.outbox_relay, settings)
+
+
 def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(
-            SERVICE.name, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri, checks=checks
-        ) as runtime:
-            relay = await runtime.start_relay(SERVICE.outbox)
-            app.state.orders = await build_service(runtime.database, relay, settings)
-            await runtime.start_listeners(SERVICE.build_listeners(app.state.orders))
-            yield
-
-    app = create_service_app(
-        title=SERVICE.title, lifespan=lifespan, checks=checks, jwt_key=settings.jwt_key
+    return SERVICE.create_app(
+        settings,
+        wire,
+        nats_url=settings.nats_url,
+        mongo_uri=settings.mongo_uri,
+        jwt_key=settings.jwt_key,
+        router=router,
     )
-    app.state.settings = settings
-    app.include_router(router)
-    return app
 
 
 def run() -> None:

@@ -7,12 +7,10 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from zombilet_common.app import create_service_app
 from zombilet_common.declaration import ServiceDeclaration
-from zombilet_common.health import Check
 from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay
-from zombilet_common.runtime import open_runtime
+from zombilet_common.runtime import Runtime
 from zombilet_payments.compensation import Compensation, RefundSweeper
 from zombilet_payments.events.listeners.order_cancelled import OrderCancelledListener
 from zombilet_payments.events.listeners.order_completed import OrderCompletedListener
@@ -66,45 +64,33 @@ async def build_service(
     return service, compensation
 
 
-def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened: list[PaymentGateway] = []
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[PaymentService]:
+    gateway = await build_gateway(settings, runtime.database)
+    try:
+        service, compensation = await build_service(
+            runtime.database, runtime.outbox_relay, gateway, currency=settings.stripe_currency
+        )
+        sweeper = RefundSweeper(compensation)
+        sweeper.start()
         try:
-            async with open_runtime(
-                SERVICE.name,
-                nats_url=settings.nats_url,
-                mongo_uri=settings.mongo_uri,
-                checks=checks,
-            ) as runtime:
-                db = runtime.database
-                relay = await runtime.start_relay(SERVICE.outbox)
-                gateway = await build_gateway(settings, db)
-                opened.append(gateway)
-                service, compensation = await build_service(
-                    db, relay, gateway, currency=settings.stripe_currency
-                )
-                app.state.payments = service
-                sweeper = RefundSweeper(compensation)
-                sweeper.start()
-                await runtime.start_listeners(SERVICE.build_listeners(service))
-                try:
-                    yield
-                finally:
-                    await sweeper.stop()
+            yield service
         finally:
-            # After the runtime has stopped the listeners, which may be refunding.
-            for gateway in opened:
-                await gateway.close()
+            await sweeper.stop()
+    finally:
+        # Once the listeners, which may be refunding, have stopped.
+        await gateway.close()
 
-    app = create_service_app(
-        title=SERVICE.title, lifespan=lifespan, checks=checks, jwt_key=settings.jwt_key
+
+def create_app(settings: Settings) -> FastAPI:
+    return SERVICE.create_app(
+        settings,
+        wire,
+        nats_url=settings.nats_url,
+        mongo_uri=settings.mongo_uri,
+        jwt_key=settings.jwt_key,
+        router=router,
     )
-    app.state.settings = settings
-    app.include_router(router)
-    return app
 
 
 def run() -> None:
