@@ -16,7 +16,7 @@ from zombilet_common.outbox import OutboxRelay
 from zombilet_common.runtime import Runtime
 
 SERVICE: ServiceDeclaration[Settings, AuthService] = ServiceDeclaration(
-    Settings, outbox=("users", "password_resets")
+    Settings, router=router, outbox=("users", "password_resets")
 )
 
 
@@ -34,14 +34,7 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[AuthServic
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return SERVICE.create_app(
-        settings,
-        wire,
-        nats_url=settings.nats_url,
-        mongo_uri=settings.mongo_uri,
-        jwt_key=settings.jwt_key,
-        router=router,
-    )
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:

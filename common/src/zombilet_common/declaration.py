@@ -31,6 +31,7 @@ class ServiceDeclaration(Generic[S, U]):
     settings: type[S]
     listeners: Sequence[type[ServiceListener[Any, U]]] = ()
     outbox: Sequence[str] = ()
+    router: APIRouter | None = None
 
     @property
     def name(self) -> str:
@@ -44,20 +45,17 @@ class ServiceDeclaration(Generic[S, U]):
         """Every listener of the service, each handing its event to `use_cases`."""
         return [kind(use_cases, service=self.name) for kind in self.listeners]
 
-    def create_app(
-        self,
-        settings: S,
-        wire: Wiring[S, U],
-        *,
-        nats_url: str,
-        mongo_uri: str | None = None,
-        jwt_key: str | None = None,
-        router: APIRouter | None = None,
-    ) -> FastAPI:
+    def create_app(self, settings: S, wire: Wiring[S, U]) -> FastAPI:
         """The service's app: in its lifespan the runtime, the relay, the use cases `wire`
         builds (as `app.state.<name>`) and the listeners, stopped in reverse, the listeners
-        first so that what they write still reaches the relay."""
+        first so that what they write still reaches the relay.
+
+        The settings give `nats_url`, and `mongo_uri` and `jwt_key` when the service has them.
+        """
         checks: dict[str, Check] = {}
+        nats_url: str = getattr(settings, "nats_url")  # noqa: B009 - every service has one
+        mongo_uri: str | None = getattr(settings, "mongo_uri", None)
+        jwt_key: str | None = getattr(settings, "jwt_key", None)
 
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,8 +76,8 @@ class ServiceDeclaration(Generic[S, U]):
             title=self.title, lifespan=lifespan, checks=checks, jwt_key=jwt_key
         )
         app.state.settings = settings
-        if router is not None:
-            app.include_router(router)
+        if self.router is not None:
+            app.include_router(self.router)
         return app
 
     def run(self, create_app: Callable[[S], FastAPI]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from pymongo.asynchronous.collection import AsyncCollection
 
 from zombilet_common.events.base import Event
+from zombilet_common.headers import REQUEST_ID
 from zombilet_common.logging import request_id_var
 from zombilet_common.mongo import Document
 
@@ -170,7 +171,7 @@ class OutboxRelay:
         self, collection: AsyncCollection[Document], doc_id: Any, entries: list[Pending]
     ) -> int:
         for entry in sorted(entries, key=lambda e: e.seq):
-            headers = {"X-Request-Id": entry.request_id} if entry.request_id else None
+            headers = {REQUEST_ID: entry.request_id} if entry.request_id else None
             await self._publisher.publish_raw(
                 entry.subject, entry.data.encode(), msg_id=entry.msg_id, headers=headers
             )

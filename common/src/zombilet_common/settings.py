@@ -20,6 +20,7 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _DIGITS = re.compile(r"[0-9]+")
 _FIELD_IN_SOURCE_ERROR = re.compile(r'field "([^"]+)"')
 _NATS_SCHEMES = frozenset({"nats", "tls", "ws", "wss"})
+_HTTP_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 
 
 def _parse_bool(value: object) -> object:
@@ -85,6 +86,12 @@ def _parse_nats_url(value: object) -> object:
     return ",".join(urls)
 
 
+def _parse_http_url(value: object) -> object:
+    if isinstance(value, str) and _HTTP_URL.fullmatch(value.strip()):
+        return value.strip().rstrip("/")
+    raise ValueError("expected an http:// or https:// URL")
+
+
 Bool = Annotated[bool, BeforeValidator(_parse_bool)]
 """true/false/1/0/yes/no in any case."""
 
@@ -102,6 +109,9 @@ MongoUri = Annotated[str, BeforeValidator(_parse_mongo_uri)]
 
 NatsUrl = Annotated[str, BeforeValidator(_parse_nats_url)]
 """One NATS server URL, or several separated by commas."""
+
+HttpUrl = Annotated[str, BeforeValidator(_parse_http_url)]
+"""An http:// or https:// URL without its trailing slash, so paths join with one `/`."""
 
 
 class SettingError(ValueError):

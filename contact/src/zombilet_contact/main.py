@@ -49,9 +49,7 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[ContactSer
 
 def create_app(settings: Settings) -> FastAPI:
     # No public route: only /healthz and /readyz, and no session to verify (no JWT_KEY).
-    return SERVICE.create_app(
-        settings, wire, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri
-    )
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:

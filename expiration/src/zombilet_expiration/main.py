@@ -40,7 +40,7 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[Expiration
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return SERVICE.create_app(settings, wire, nats_url=settings.nats_url)
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:

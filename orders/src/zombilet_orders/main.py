@@ -22,6 +22,7 @@ from zombilet_orders.settings import Settings
 
 SERVICE = ServiceDeclaration(
     Settings,
+    router=router,
     listeners=(
         TicketCreatedListener,
         TicketUpdatedListener,
@@ -58,14 +59,7 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[OrderServi
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return SERVICE.create_app(
-        settings,
-        wire,
-        nats_url=settings.nats_url,
-        mongo_uri=settings.mongo_uri,
-        jwt_key=settings.jwt_key,
-        router=router,
-    )
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:

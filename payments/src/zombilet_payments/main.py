@@ -29,6 +29,7 @@ from zombilet_payments.settings import Settings
 
 SERVICE = ServiceDeclaration(
     Settings,
+    router=router,
     listeners=(OrderCreatedListener, OrderCancelledListener, OrderCompletedListener),
     outbox=("payments",),
 )
@@ -83,14 +84,7 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[PaymentSer
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return SERVICE.create_app(
-        settings,
-        wire,
-        nats_url=settings.nats_url,
-        mongo_uri=settings.mongo_uri,
-        jwt_key=settings.jwt_key,
-        router=router,
-    )
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:

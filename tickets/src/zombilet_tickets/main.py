@@ -18,7 +18,10 @@ from zombilet_tickets.service import TicketService
 from zombilet_tickets.settings import Settings
 
 SERVICE = ServiceDeclaration(
-    Settings, listeners=(OrderCreatedListener, OrderCancelledListener), outbox=("tickets",)
+    Settings,
+    router=router,
+    listeners=(OrderCreatedListener, OrderCancelledListener),
+    outbox=("tickets",),
 )
 
 
@@ -33,14 +36,7 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[TicketServ
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return SERVICE.create_app(
-        settings,
-        wire,
-        nats_url=settings.nats_url,
-        mongo_uri=settings.mongo_uri,
-        jwt_key=settings.jwt_key,
-        router=router,
-    )
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:
