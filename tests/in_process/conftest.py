@@ -1,3 +1,6 @@
+"""Services in this process with their real lifespans, on the session's servers (not the local
+stack): what two services do together through NATS alone."""
+
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from zombilet_orders.main import create_app
 from zombilet_orders.settings import Settings
 from zombilet_tickets.settings import Settings as TicketsSettings
 
-JWT_KEY = "orders-integration-key"
+JWT_KEY = "in-process-key"
 
 
 @dataclass
@@ -114,7 +117,7 @@ async def platform(servers: Servers, window: int) -> AsyncIterator[Platform]:
     tickets_app = tickets_main.create_app(tickets_settings)
     orders_app = create_app(orders_settings)
 
-    nc = await connect_nats(servers.nats_url, service="orders-test", retry_for=5)
+    nc = await connect_nats(servers.nats_url, service="in-process-test", retry_for=5)
     async with (
         stored(orders_settings.mongo_uri) as orders_db,
         running(tickets_app),
