@@ -3,7 +3,7 @@
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from zombilet_common.events import (
 )
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.standins.stripe import StripeStandIn
+from zombilet_common.testing.harness import Clock
 from zombilet_common.testing.messages import FakeMessage, RecordingPublisher
 from zombilet_payments.compensation import Compensation
 from zombilet_payments.gateways import PaymentGateway
@@ -71,6 +72,7 @@ class Harness:
     service: PaymentService
     compensation: Compensation
     gateway: PaymentGateway
+    clock: Clock
     buyer: str = field(default_factory=lambda: str(ObjectId()))
 
     def __post_init__(self) -> None:
@@ -85,7 +87,7 @@ class Harness:
             version=0,
             status="created",
             user_id=user_id or self.buyer,
-            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+            expires_at=self.clock() + timedelta(seconds=expires_in),
             ticket=OrderTicket(id=str(ObjectId()), title="Concert", price=price),
         )
         msg = FakeMessage.of(event, msg_id=event.message_id())
@@ -179,15 +181,16 @@ async def make_payments() -> AsyncIterator[HarnessFactory]:
         relay = OutboxRelay(publisher, [db[name] for name in SERVICE.outbox])
         await relay.start()
         gateway = gateway or await build_gateway(settings, db)
+        clock = Clock()
         service, compensation = await build_service(
-            db, relay, gateway, currency=settings.stripe_currency
+            db, relay, gateway, currency=settings.stripe_currency, clock=clock
         )
         app.state.payments = service
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://payments.test"
         )
         opened.append((client, relay, gateway))
-        return Harness(client, db, publisher, relay, service, compensation, gateway)
+        return Harness(client, db, publisher, relay, service, compensation, gateway, clock)
 
     yield make
     for client, relay, gateway in opened:

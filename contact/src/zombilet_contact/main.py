@@ -1,7 +1,8 @@
 """Contact's composition root: create_app(settings) wires everything; run() serves it."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
@@ -32,14 +33,17 @@ def build_sender(settings: Settings) -> Sender:
 
 
 async def build_service(
-    db: AsyncDatabase[Document], sender: Sender, settings: Settings
+    db: AsyncDatabase[Document],
+    sender: Sender,
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ContactService:
     """Repositories over `db`, indexes made sure of, mails through `sender`."""
     deliveries = DeliveryLog(db)
     await deliveries.ensure_indexes()
-    return ContactService(
-        UserReplicaRepository(db), deliveries, sender, Letters(settings.public_url)
-    )
+    letters = Letters(settings.public_url)
+    return ContactService(UserReplicaRepository(db), deliveries, sender, letters, clock=clock)
 
 
 @asynccontextmanager

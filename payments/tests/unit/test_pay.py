@@ -2,12 +2,12 @@
 the claim, the outcomes, and the payment stored with its `payment.created`."""
 
 import json
-import time
 from typing import Any
 
 import pytest
 from bson import ObjectId
 
+from zombilet_common.dialect import epoch_ms
 from zombilet_payments.repository import OrderReplicaRepository
 
 CANNOT_BE_PAID = {"errors": [{"message": "This order cannot be paid."}]}
@@ -150,7 +150,7 @@ async def test_token_is_trimmed_before_the_charge(payments) -> None:
 
 async def test_a_live_claim_means_a_payment_in_progress(payments) -> None:
     order_id = await payments.order()
-    now_ms = int(time.time() * 1000)
+    now_ms = epoch_ms(payments.clock())
     assert await payments.replicas.claim(order_id, "another-request", now_ms - 1000)
 
     response = await payments.pay(order_id)
@@ -162,7 +162,7 @@ async def test_a_live_claim_means_a_payment_in_progress(payments) -> None:
 
 async def test_a_claim_older_than_120_s_is_taken_over(payments) -> None:
     order_id = await payments.order()
-    now_ms = int(time.time() * 1000)
+    now_ms = epoch_ms(payments.clock())
     assert await payments.replicas.claim(order_id, "a-dead-request", now_ms - 121_000)
 
     response = await payments.pay(order_id)
