@@ -1,7 +1,6 @@
 """Services in this process with their real lifespans, on the session's servers (not the local
 stack): what two services do together through NATS alone."""
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from zombilet_common.bus import Publisher, connect_nats
 from zombilet_common.events import Event
 from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
 from zombilet_orders.main import create_app
@@ -53,16 +53,8 @@ class Platform:
         await Publisher(self.nc.jetstream()).publish(event, msg_id=event.message_id())
 
     async def collect(self, subject: str) -> list[dict[str, Any]]:
-        """Every message published on `subject` from now on (core subscribers see JetStream's)."""
-        seen: list[dict[str, Any]] = []
-
-        async def keep(msg: Any) -> None:
-            headers = msg.headers or {}
-            seen.append({"data": json.loads(msg.data), "msg_id": headers.get("Nats-Msg-Id")})
-
-        await self.nc.subscribe(subject, cb=keep)
-        await self.nc.flush()
-        return seen
+        """Every message published on `subject` from now on."""
+        return await collect(self.nc, subject)
 
     async def sell(self, seller: str, title: str = "Gig", price: float = 20) -> dict[str, Any]:
         """A ticket listed through tickets, once orders' replica has it."""

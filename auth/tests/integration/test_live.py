@@ -1,7 +1,6 @@
 """Auth against the real Mongo-wire store and nats-server."""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from zombilet_auth.main import build_service, create_app
 from zombilet_common.bus import connect_nats
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.testing.apps import running
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.messages import RecordingPublisher
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
@@ -25,20 +25,6 @@ async def bus(servers: Servers) -> AsyncIterator[NatsClient]:
     nc = await connect_nats(servers.nats_url, service="auth-test", retry_for=5)
     yield nc
     await nc.close()
-
-
-async def collect(nc: NatsClient, subject: str) -> list[dict[str, Any]]:
-    """Every message published on `subject` from now on (core subscribers see JetStream's)."""
-    seen: list[dict[str, Any]] = []
-
-    async def keep(msg: Any) -> None:
-        seen.append(
-            {"data": json.loads(msg.data), "msg_id": (msg.headers or {}).get("Nats-Msg-Id")}
-        )
-
-    await nc.subscribe(subject, cb=keep)
-    await nc.flush()
-    return seen
 
 
 async def test_twenty_concurrent_signups_with_one_address_make_one_account(live_auth) -> None:

@@ -23,6 +23,7 @@ from zombilet_common.events import (
 )
 from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.servers import NatsServer, Servers
 from zombilet_common.testing.wait import wait_until
 from zombilet_payments.main import create_app
@@ -47,7 +48,6 @@ class Bus:
 
     nc: NatsClient
     js: JetStreamContext
-    seen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     async def publish(self, event: Event, msg_id: str | None = None) -> int:
         """Publish to JetStream; the stream sequence it got."""
@@ -60,14 +60,7 @@ class Bus:
 
     async def watch(self, subject: str) -> list[dict[str, Any]]:
         """Every message published on `subject` from now on, with its `Nats-Msg-Id`."""
-        seen = self.seen.setdefault(subject, [])
-
-        async def keep(msg: Any) -> None:
-            seen.append({"data": msg.data, "msg_id": (msg.headers or {}).get("Nats-Msg-Id")})
-
-        await self.nc.subscribe(subject, cb=keep)
-        await self.nc.flush()
-        return seen
+        return await collect(self.nc, subject)
 
     async def acked_up_to(self, durable: str, seq: int) -> bool:
         info = await self.js.consumer_info("ORDERS", durable)

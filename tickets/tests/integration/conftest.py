@@ -1,4 +1,3 @@
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
 from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.servers import Servers
 from zombilet_tickets.main import create_app
 from zombilet_tickets.settings import Settings
@@ -45,16 +45,8 @@ class Bus:
     publisher: Publisher
 
     async def collect(self, subject: str) -> list[dict[str, Any]]:
-        """Every message published on `subject` from now on (core subscribers see JetStream's)."""
-        seen: list[dict[str, Any]] = []
-
-        async def keep(msg: Any) -> None:
-            headers = msg.headers or {}
-            seen.append({"data": json.loads(msg.data), "msg_id": headers.get("Nats-Msg-Id")})
-
-        await self.nc.subscribe(subject, cb=keep)
-        await self.nc.flush()
-        return seen
+        """Every message published on `subject` from now on."""
+        return await collect(self.nc, subject)
 
 
 @pytest.fixture
