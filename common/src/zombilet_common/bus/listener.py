@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from zombilet_common.bus.delivery import Delivery, Message
@@ -47,7 +47,6 @@ class Listener(Generic[E]):
         self.service = service
         self._stopping = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
-        self._js: JetStreamContext | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
 
     async def on_message(self, event: E, delivery: Delivery) -> Answer:
@@ -71,7 +70,6 @@ class Listener(Generic[E]):
     async def start(self, js: JetStreamContext) -> None:
         """Create or update the durable consumer, then start pulling."""
         stream = self.payload.subject.stream
-        self._js = js
         await js.add_consumer(stream, self.consumer_config())
         subscription = await js.pull_subscribe_bind(durable=self.durable_name(), stream=stream)
         self._subscription = subscription
@@ -92,15 +90,6 @@ class Listener(Generic[E]):
             # would hold a connection drain for its whole timeout; unsubscribing releases them.
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
-
-    async def consumer_info(self) -> ConsumerInfo:
-        """The durable's state as JetStream reports it (pending, redelivered, ack floor)."""
-        if self._js is None:
-            raise RuntimeError("the listener has not been started")
-        info: ConsumerInfo = await self._js.consumer_info(
-            self.payload.subject.stream, self.durable_name()
-        )
-        return info
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():
