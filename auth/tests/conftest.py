@@ -40,8 +40,7 @@ def make_settings(**overrides: Any) -> Settings:
 @pytest.fixture
 async def auth() -> AsyncIterator[Auth]:
     async def build(db: Any, relay: Any, clock: Any) -> AuthService:
-        # Reset tokens expire by the wall clock, as the tokens' own expiry is checked.
-        return await build_service(db, relay)
+        return await build_service(db, relay, clock=clock)
 
     async with harness(Auth, create_app(make_settings()), SERVICE, build) as kit:
         yield kit

@@ -1,7 +1,8 @@
 """Auth's composition root: create_app(settings) wires everything; run() serves it."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,12 +21,17 @@ SERVICE: ServiceDeclaration[Settings, AuthService] = ServiceDeclaration(
 )
 
 
-async def build_service(db: AsyncDatabase[Document], relay: OutboxRelay) -> AuthService:
+async def build_service(
+    db: AsyncDatabase[Document],
+    relay: OutboxRelay,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> AuthService:
     """Repositories over `db` that hand their events to `relay`; indexes made sure of."""
     users, tokens = UserRepository(db, relay), ResetTokenRepository(db, relay)
     await users.ensure_indexes()
     await tokens.ensure_indexes()
-    return AuthService(users, tokens)
+    return AuthService(users, tokens, clock=clock)
 
 
 @asynccontextmanager
