@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
 
@@ -92,28 +93,23 @@ class Order:
         if self.status is OrderStatus.CANCELLED:
             return None
         order = replace(self, status=OrderStatus.CANCELLED, version=self.version + 1)
-        event = OrderCancelledEvent(
-            id=order.id,
-            version=order.version,
-            status="cancelled",
-            user_id=order.user_id,
-            ticket=OrderTicketRef(id=order.ticket_id),
-        )
-        return order, event
+        return order, OrderCancelledEvent(status="cancelled", **order._final_event_fields())
 
     def complete(self) -> tuple["Order", OrderCompletedEvent] | None:
         """`created` → `complete` once paid; a final order stays as it is (None)."""
         if self.status is not OrderStatus.CREATED:
             return None
         order = replace(self, status=OrderStatus.COMPLETE, version=self.version + 1)
-        event = OrderCompletedEvent(
-            id=order.id,
-            version=order.version,
-            status="complete",
-            user_id=order.user_id,
-            ticket=OrderTicketRef(id=order.ticket_id),
-        )
-        return order, event
+        return order, OrderCompletedEvent(status="complete", **order._final_event_fields())
+
+    def _final_event_fields(self) -> dict[str, Any]:
+        """What `order.cancelled` and `order.completed` carry besides the status."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "user_id": self.user_id,
+            "ticket": OrderTicketRef(id=self.ticket_id),
+        }
 
     def is_due(self, now: datetime) -> bool:
         """SPEC.md §6.2: expiry applies from one second before `expiresAt`."""
