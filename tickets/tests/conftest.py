@@ -1,10 +1,13 @@
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
 from bson import ObjectId
 
-from zombilet_common.testing.harness import Harness, harness
+from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.harness import Harness, LiveHarness, harness, live_harness
+from zombilet_common.testing.servers import Servers
 from zombilet_tickets.main import SERVICE, build_service, create_app
 from zombilet_tickets.repository import TicketRepository
 from zombilet_tickets.service import TicketService
@@ -27,13 +30,16 @@ class Tickets(Harness[TicketService]):
         return ticket
 
 
+class LiveTickets(LiveHarness[TicketService], Tickets):
+    """The same helpers over tickets running on the session's servers."""
+
+
 @pytest.fixture
 def seller() -> str:
     return str(ObjectId())
 
 
-@pytest.fixture
-async def tickets() -> AsyncIterator[Tickets]:
+def in_process() -> AbstractAsyncContextManager[Tickets]:
     settings = Settings(
         mongo_uri="mongodb://127.0.0.1:1/tickets",
         nats_url="nats://127.0.0.1:1",
@@ -43,5 +49,38 @@ async def tickets() -> AsyncIterator[Tickets]:
     async def build(db: Any, relay: Any, clock: Any) -> TicketService:
         return await build_service(db, relay)
 
-    async with harness(Tickets, create_app(settings), SERVICE, build) as kit:
+    return harness(Tickets, create_app(settings), SERVICE, build)
+
+
+@pytest.fixture
+async def tickets() -> AsyncIterator[Tickets]:
+    async with in_process() as kit:
+        yield kit
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Every body on both rings, except the many cases of one rule: those run in-process.
+    if "ring" in metafunc.fixturenames:
+        rings: list[Any] = ["double"]
+        if metafunc.definition.get_closest_marker("parametrize") is None:
+            rings.append(pytest.param("live", marks=pytest.mark.integration))
+        metafunc.parametrize("ring", rings)
+
+
+@pytest.fixture
+async def both_rings(request: pytest.FixtureRequest, ring: str) -> AsyncIterator[Tickets]:
+    """Tickets in-process on the database double, then live on the session's servers: a
+    test written against this runs its one body on both."""
+    if ring == "double":
+        async with in_process() as kit:
+            yield kit
+        return
+    servers: Servers = request.getfixturevalue("servers")
+    settings = Settings(
+        mongo_uri=servers.mongo_uri(fresh_name("tickets")),
+        nats_url=servers.nats_url,
+        jwt_key="tickets-test-key",
+    )
+    app = create_app(settings)
+    async with live_harness(LiveTickets, app, SERVICE, nats_url=servers.nats_url) as kit:
         yield kit
