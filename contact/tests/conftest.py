@@ -14,9 +14,9 @@ from mongomock_motor import AsyncMongoMockClient
 from zombilet_common.bus import Listener
 from zombilet_common.events import Event, Subject
 from zombilet_common.standins.sendgrid import SendGridStandIn
+from zombilet_common.testing.harness import Clock
 from zombilet_common.testing.messages import FakeMessage
-from zombilet_contact.events.listeners import build_listeners
-from zombilet_contact.main import build_sender, build_service
+from zombilet_contact.main import SERVICE, build_sender, build_service
 from zombilet_contact.senders import Mail, Sender
 from zombilet_contact.senders.eml import EmlFileSender
 from zombilet_contact.settings import Settings
@@ -77,6 +77,7 @@ class Contact:
     sender: Any
     listeners: dict[Subject, Listener[Any]]
     settings: Settings
+    clock: Clock
 
     async def deliver(
         self,
@@ -87,9 +88,12 @@ class Contact:
         published_at: datetime | None = None,
     ) -> FakeMessage:
         """Hand one delivery of `event` to its listener; the message records the answer."""
-        msg = FakeMessage.of(event, msg_id=msg_id, num_delivered=num_delivered)
-        if published_at is not None:
-            msg.timestamp = published_at
+        msg = FakeMessage.of(
+            event,
+            msg_id=msg_id,
+            num_delivered=num_delivered,
+            timestamp=published_at or self.clock(),
+        )
         await self.listeners[event.subject].handle(msg)
         return msg
 
@@ -128,9 +132,12 @@ def make_settings(**overrides: Any) -> Settings:
 
 async def _contact(settings: Settings, sender: Sender) -> Contact:
     db = AsyncMongoMockClient(tz_aware=True)["contact"]
-    service = await build_service(db, sender, settings)
-    listeners = {listener.payload.subject: listener for listener in build_listeners(service)}
-    return Contact(db, settings.mail_outbox_dir, sender, listeners, settings)
+    clock = Clock()
+    service = await build_service(db, sender, settings, clock=clock)
+    listeners = {
+        listener.payload.subject: listener for listener in SERVICE.build_listeners(service)
+    }
+    return Contact(db, settings.mail_outbox_dir, sender, listeners, settings, clock)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,12 +22,13 @@ from zombilet_common.events import (
 )
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.standins.stripe import StripeStandIn
+from zombilet_common.testing.harness import Clock
 from zombilet_common.testing.messages import FakeMessage, RecordingPublisher
 from zombilet_payments.compensation import Compensation
-from zombilet_payments.events.listeners import listeners
 from zombilet_payments.gateways import PaymentGateway
 from zombilet_payments.gateways.stripe_api import StripeGateway
-from zombilet_payments.main import OUTBOX_COLLECTIONS, build_gateway, build_service, create_app
+from zombilet_payments.main import SERVICE, build_gateway, build_service, create_app
+from zombilet_payments.repository import OrderReplicaRepository
 from zombilet_payments.service import PaymentService
 from zombilet_payments.settings import Settings
 
@@ -71,10 +72,11 @@ class Harness:
     service: PaymentService
     compensation: Compensation
     gateway: PaymentGateway
+    clock: Clock
     buyer: str = field(default_factory=lambda: str(ObjectId()))
 
     def __post_init__(self) -> None:
-        self.created, self.cancelled, self.completed = listeners(self.service)
+        self.created, self.cancelled, self.completed = SERVICE.build_listeners(self.service)
 
     async def order(
         self, *, user_id: str | None = None, price: float = 16.99, expires_in: float = 60.0
@@ -85,7 +87,7 @@ class Harness:
             version=0,
             status="created",
             user_id=user_id or self.buyer,
-            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+            expires_at=self.clock() + timedelta(seconds=expires_in),
             ticket=OrderTicket(id=str(ObjectId()), title="Concert", price=price),
         )
         msg = FakeMessage.of(event, msg_id=event.message_id())
@@ -140,6 +142,11 @@ class Harness:
             return await self.client.post("/api/payments", json=body, headers=headers)
         return await self.client.post("/api/payments", content=content, headers=headers)
 
+    @property
+    def replicas(self) -> OrderReplicaRepository:
+        """The order replicas as the service reads and writes them."""
+        return OrderReplicaRepository(self.db)
+
     async def replica(self, order_id: str) -> dict[str, Any]:
         doc = await self.db.order_replicas.find_one({"_id": ObjectId(order_id)})
         assert doc is not None
@@ -171,18 +178,19 @@ async def make_payments() -> AsyncIterator[HarnessFactory]:
         app: FastAPI = create_app(settings)
         db = AsyncMongoMockClient(tz_aware=True)["payments"]
         publisher = RecordingPublisher()
-        relay = OutboxRelay(publisher, [db[name] for name in OUTBOX_COLLECTIONS])  # type: ignore[arg-type]
+        relay = OutboxRelay(publisher, [db[name] for name in SERVICE.outbox])
         await relay.start()
         gateway = gateway or await build_gateway(settings, db)
+        clock = Clock()
         service, compensation = await build_service(
-            db, relay, gateway, currency=settings.stripe_currency
+            db, relay, gateway, currency=settings.stripe_currency, clock=clock
         )
         app.state.payments = service
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://payments.test"
         )
         opened.append((client, relay, gateway))
-        return Harness(client, db, publisher, relay, service, compensation, gateway)
+        return Harness(client, db, publisher, relay, service, compensation, gateway, clock)
 
     yield make
     for client, relay, gateway in opened:

@@ -1,56 +1,24 @@
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import httpx
 import pytest
 from bson import ObjectId
-from fastapi import FastAPI
-from mongomock_motor import AsyncMongoMockClient
 
-from zombilet_common.auth import SessionUser, issue_token
-from zombilet_common.outbox import OutboxRelay
-from zombilet_common.testing.messages import RecordingPublisher
-from zombilet_tickets.events.listeners.order_cancelled import OrderCancelledListener
-from zombilet_tickets.events.listeners.order_created import OrderCreatedListener
-from zombilet_tickets.main import OUTBOX_COLLECTIONS, build_service, create_app
+from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.harness import Harness, LiveHarness, harness, live_harness
+from zombilet_common.testing.servers import Servers
+from zombilet_tickets.main import SERVICE, build_service, create_app
 from zombilet_tickets.repository import TicketRepository
 from zombilet_tickets.service import TicketService
 from zombilet_tickets.settings import Settings
 
-JWT_KEY = "tickets-test-key"
 
-
-@dataclass
-class Harness:
+class Tickets(Harness[TicketService]):
     """The tickets app over ASGI, on the in-process database double, with a recording publisher."""
 
-    client: httpx.AsyncClient
-    db: Any
-    publisher: RecordingPublisher
-    relay: OutboxRelay
-    app: FastAPI
-
-    @staticmethod
-    def new_id() -> str:
-        return str(ObjectId())
-
-    @staticmethod
-    def session(user_id: str, email: str = "user@example.com") -> dict[str, str]:
-        """The cookie header of a signed-in user."""
-        token = issue_token(SessionUser(id=user_id, email=email), JWT_KEY, 3600)
-        return {"cookie": f"session={token}"}
-
-    @property
-    def service(self) -> TicketService:
-        service: TicketService = self.app.state.tickets
-        return service
-
     def use_repository(self, repository: TicketRepository) -> None:
-        self.app.state.tickets = TicketService(repository)
-
-    def listener(self, kind: type[OrderCreatedListener | OrderCancelledListener]) -> Any:
-        return kind(self.service)
+        self.install(TicketService(repository))
 
     async def create(
         self, user: str, title: str = "Concert", price: float = 20, **extra: Any
@@ -61,14 +29,9 @@ class Harness:
         ticket: dict[str, Any] = response.json()
         return ticket
 
-    async def doc(self, ticket_id: str) -> dict[str, Any]:
-        doc: dict[str, Any] = await self.db.tickets.find_one({"_id": ObjectId(ticket_id)})
-        return doc
 
-    async def published(self, subject: str) -> list[tuple[str, str, bytes]]:
-        """What reached the bus on `subject`, once each message id, as JetStream keeps it."""
-        await self.relay.sweep()
-        return self.publisher.kept(subject)
+class LiveTickets(LiveHarness[TicketService], Tickets):
+    """The same helpers over tickets running on the session's servers."""
 
 
 @pytest.fixture
@@ -76,18 +39,48 @@ def seller() -> str:
     return str(ObjectId())
 
 
-@pytest.fixture
-async def tickets() -> AsyncIterator[Harness]:
+def in_process() -> AbstractAsyncContextManager[Tickets]:
     settings = Settings(
-        mongo_uri="mongodb://127.0.0.1:1/tickets", nats_url="nats://127.0.0.1:1", jwt_key=JWT_KEY
+        mongo_uri="mongodb://127.0.0.1:1/tickets",
+        nats_url="nats://127.0.0.1:1",
+        jwt_key="tickets-test-key",
+    )
+
+    async def build(db: Any, relay: Any, clock: Any) -> TicketService:
+        return await build_service(db, relay)
+
+    return harness(Tickets, create_app(settings), SERVICE, build)
+
+
+@pytest.fixture
+async def tickets() -> AsyncIterator[Tickets]:
+    async with in_process() as kit:
+        yield kit
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Every body on both rings, except the many cases of one rule: those run in-process.
+    if "ring" in metafunc.fixturenames:
+        rings: list[Any] = ["double"]
+        if metafunc.definition.get_closest_marker("parametrize") is None:
+            rings.append(pytest.param("live", marks=pytest.mark.integration))
+        metafunc.parametrize("ring", rings)
+
+
+@pytest.fixture
+async def both_rings(request: pytest.FixtureRequest, ring: str) -> AsyncIterator[Tickets]:
+    """Tickets in-process on the database double, then live on the session's servers: a
+    test written against this runs its one body on both."""
+    if ring == "double":
+        async with in_process() as kit:
+            yield kit
+        return
+    servers: Servers = request.getfixturevalue("servers")
+    settings = Settings(
+        mongo_uri=servers.mongo_uri(fresh_name("tickets")),
+        nats_url=servers.nats_url,
+        jwt_key="tickets-test-key",
     )
     app = create_app(settings)
-    db = AsyncMongoMockClient(tz_aware=True)["tickets"]
-    publisher = RecordingPublisher()
-    relay = OutboxRelay(publisher, [db[name] for name in OUTBOX_COLLECTIONS])  # type: ignore[arg-type]
-    await relay.start()
-    app.state.tickets = build_service(db, relay)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://tickets.test") as client:
-        yield Harness(client, db, publisher, relay, app)
-    await relay.stop()
+    async with live_harness(LiveTickets, app, SERVICE, nats_url=servers.nats_url) as kit:
+        yield kit

@@ -2,11 +2,23 @@
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final
 
 from bson import ObjectId
+
+from zombilet_common.dialect import as_utc
+from zombilet_common.events import (
+    ResetToken as ResetTokenPayload,
+)
+from zombilet_common.events import (
+    UserChangedPasswordEvent,
+    UserForgotPasswordEvent,
+    UserSignedInEvent,
+    UserSignedUpEvent,
+)
+from zombilet_common.mongo import Document
 
 RESET_TOKEN_TYPE: Final = "forgot-password"
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
@@ -20,13 +32,41 @@ class User:
     version: int
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "User":
+    def sign_up(cls, email: str, password_hash: str) -> tuple["User", UserSignedUpEvent]:
+        user = cls(id=str(ObjectId()), email=email, password_hash=password_hash, version=0)
+        return user, UserSignedUpEvent(id=user.id, email=email, version=0)
+
+    def sign_in(self) -> UserSignedInEvent:
+        """A sign-in changes nothing about the user; it is only told."""
+        return UserSignedInEvent(id=self.id, version=self.version)
+
+    def change_password(self, password_hash: str) -> tuple["User", UserChangedPasswordEvent]:
+        user = replace(self, password_hash=password_hash, version=self.version + 1)
+        return user, UserChangedPasswordEvent(id=user.id, version=user.version)
+
+    def forgot_password(self, now: datetime) -> tuple["ResetToken", UserForgotPasswordEvent]:
+        """A fresh reset token and the event that mails its plain value, which is never stored."""
+        token, plain = ResetToken.new(self.id, now)
+        event = UserForgotPasswordEvent(
+            id=self.id,
+            version=self.version,
+            token=ResetTokenPayload(
+                value=plain, type=RESET_TOKEN_TYPE, expires_at=token.expires_at
+            ),
+        )
+        return token, event
+
+    @classmethod
+    def from_document(cls, doc: Document) -> "User":
         return cls(
-            id=str(doc["_id"]),
+            id=doc["id"],
             email=doc["email"],
             password_hash=doc["password_hash"],
             version=doc["version"],
         )
+
+    def document(self) -> Document:
+        return {"email": self.email, "password_hash": self.password_hash}
 
 
 def token_hash(plain: str) -> str:
@@ -55,10 +95,8 @@ class ResetToken:
         )
         return token, plain
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> Document:
         return {
-            "_id": ObjectId(self.id),
-            # Ids outside `_id` stay strings: the local store never matches an ObjectId there.
             "user_id": self.user_id,
             "hash": self.hash,
             "type": self.type,
@@ -66,16 +104,11 @@ class ResetToken:
         }
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "ResetToken":
+    def from_document(cls, doc: Document) -> "ResetToken":
         return cls(
-            id=str(doc["_id"]),
+            id=doc["id"],
             user_id=doc["user_id"],
             hash=doc["hash"],
             type=doc["type"],
             expires_at=as_utc(doc["expires_at"]),
         )
-
-
-def as_utc(value: datetime) -> datetime:
-    """A stored time as an aware UTC time (BSON dates carry no zone)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -4,10 +4,10 @@ import re
 import unicodedata
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from zombilet_auth.models import RESET_TOKEN_TYPE
-from zombilet_common.body import validate_body
+from zombilet_common.body import Required, validate_body
 from zombilet_common.errors import FieldError, ValidationFailed
 from zombilet_common.events import WireModel
 
@@ -52,22 +52,17 @@ def _required(value: Any, message: str) -> str:
     return value.strip()
 
 
-def _field() -> Any:
-    # A missing key and `null` must fail their rule with its own message.
-    return Field(default=None, validate_default=True)
-
-
 class SignupBody(WireModel):
-    email: str = _field()
-    password: str = _field()
+    email: str = Required()
+    password: str = Required()
 
     _email = field_validator("email", mode="before")(normalise_email)
     _password = field_validator("password", mode="before")(sized_password)
 
 
 class SigninBody(WireModel):
-    email: str = _field()
-    password: str = _field()
+    email: str = Required()
+    password: str = Required()
 
     _email = field_validator("email", mode="before")(normalise_email)
 
@@ -78,7 +73,7 @@ class SigninBody(WireModel):
 
 
 class ForgotPasswordBody(WireModel):
-    email: str = _field()
+    email: str = Required()
 
     _email = field_validator("email", mode="before")(normalise_email)
 
@@ -93,8 +88,8 @@ class CurrentUserPublic(WireModel):
 
 
 class ResetPasswordBody(WireModel):
-    new_password: str = _field()
-    repeated_new_password: str = _field()
+    new_password: str = Required()
+    repeated_new_password: str = Required()
 
     _new_password = field_validator("new_password", mode="before")(sized_password)
 

@@ -1,26 +1,13 @@
 """Auth's use cases: one method each, raising domain errors the routes render."""
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bson import ObjectId
-
-from zombilet_auth.models import RESET_TOKEN_TYPE, ResetToken, User, token_hash
+from zombilet_auth.models import User, token_hash
 from zombilet_auth.passwords import hash_password, verify_password
 from zombilet_auth.repository import EmailTaken, ResetTokenRepository, UserRepository
 from zombilet_common.errors import BadRequestError, NotAuthorizedError, NotFoundError
-from zombilet_common.events import (
-    ResetToken as ResetTokenPayload,
-)
-from zombilet_common.events import (
-    UserChangedPasswordEvent,
-    UserForgotPasswordEvent,
-    UserSignedInEvent,
-    UserSignedUpEvent,
-)
-from zombilet_common.outbox import pending
-from zombilet_common.versioning import VersionConflict
+from zombilet_common.versioning import retry_on_conflict
 
 PASSWORD_CHANGE_TRIES = 5
 
@@ -52,12 +39,9 @@ class AuthService:
     async def sign_up(self, email: str, password: str) -> User:
         if await self._users.by_email(email) is not None:
             raise EmailInUse()
-        user = User(
-            id=str(ObjectId()), email=email, password_hash=await hash_password(password), version=0
-        )
-        event = UserSignedUpEvent(id=user.id, email=user.email, version=0)
+        user, event = User.sign_up(email, await hash_password(password))
         try:
-            await self._users.insert(user, pending(event, event.message_id()))
+            await self._users.insert(user, event)
         except EmailTaken:
             # A concurrent signup with the same address won the unique index.
             raise EmailInUse() from None
@@ -68,8 +52,7 @@ class AuthService:
         if not await verify_password(password, user.password_hash if user else None):
             raise InvalidCredentials()
         assert user is not None  # verify_password is False without a stored hash
-        event = UserSignedInEvent(id=user.id, version=user.version)
-        await self._users.record(user, pending(event, event.message_id(uuid.uuid4().hex)))
+        await self._users.record(user, user.sign_in())
         return user
 
     async def forgot_password(self, email: str) -> None:
@@ -77,15 +60,7 @@ class AuthService:
         user = await self._users.by_email(email)
         if user is None:
             return
-        token, plain = ResetToken.new(user.id, self._now())
-        event = UserForgotPasswordEvent(
-            id=user.id,
-            version=user.version,
-            token=ResetTokenPayload(
-                value=plain, type=RESET_TOKEN_TYPE, expires_at=token.expires_at
-            ),
-        )
-        await self._tokens.insert(token, pending(event, event.message_id(uuid.uuid4().hex)))
+        await self._tokens.insert(*user.forgot_password(self._now()))
 
     async def validate_token(self, plain: str, type_: str) -> None:
         token = await self._tokens.find(token_hash(plain), type_)
@@ -101,18 +76,13 @@ class AuthService:
         if token.expires_at <= self._now():
             raise TokenExpired()
         password_hash = await hash_password(new_password)
-        for attempt in range(1, PASSWORD_CHANGE_TRIES + 1):
-            user = await self._users.by_id(token.user_id)
-            if user is None:
+
+        async def attempt() -> None:
+            # Another reset of the same user that wrote first makes us apply ours on top of it.
+            read = await self._users.by_id(token.user_id)
+            if read is None:
                 raise NotAuthorizedError()
-            event = UserChangedPasswordEvent(id=user.id, version=user.version + 1)
-            try:
-                await self._users.change_password(
-                    user, password_hash, pending(event, event.message_id())
-                )
-                break
-            except VersionConflict:
-                # Another reset of the same user wrote first: apply ours on top of it.
-                if attempt == PASSWORD_CHANGE_TRIES:
-                    raise
+            await self._users.change_password(read, *read.change_password(password_hash))
+
+        await retry_on_conflict(attempt, tries=PASSWORD_CHANGE_TRIES)
         await self._tokens.delete_for_user(token.user_id)

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from zombilet_auth.main import create_app
 from zombilet_auth.settings import Settings
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.servers import Servers
 
@@ -19,15 +19,12 @@ class LiveAuth:
 
     app: FastAPI
     settings: Settings
+    db: Any
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://auth.test"
         )
-
-    @property
-    def db(self) -> Any:
-        return self.app.state.auth._users.collection.database
 
 
 @pytest.fixture
@@ -38,5 +35,5 @@ async def live_auth(servers: Servers) -> AsyncIterator[LiveAuth]:
         jwt_key="auth-integration-key",
     )
     app = create_app(settings)
-    async with running(app):
-        yield LiveAuth(app, settings)
+    async with running(app), stored(settings.mongo_uri) as db:
+        yield LiveAuth(app, settings, db)

@@ -1,7 +1,6 @@
 """Auth against the real Mongo-wire store and nats-server."""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,10 +8,11 @@ from typing import Any
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from zombilet_auth.main import create_app
+from zombilet_auth.main import build_service, create_app
 from zombilet_common.bus import connect_nats
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.testing.apps import running
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.messages import RecordingPublisher
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
@@ -25,20 +25,6 @@ async def bus(servers: Servers) -> AsyncIterator[NatsClient]:
     nc = await connect_nats(servers.nats_url, service="auth-test", retry_for=5)
     yield nc
     await nc.close()
-
-
-async def collect(nc: NatsClient, subject: str) -> list[dict[str, Any]]:
-    """Every message published on `subject` from now on (core subscribers see JetStream's)."""
-    seen: list[dict[str, Any]] = []
-
-    async def keep(msg: Any) -> None:
-        seen.append(
-            {"data": json.loads(msg.data), "msg_id": (msg.headers or {}).get("Nats-Msg-Id")}
-        )
-
-    await nc.subscribe(subject, cb=keep)
-    await nc.flush()
-    return seen
 
 
 async def test_twenty_concurrent_signups_with_one_address_make_one_account(live_auth) -> None:
@@ -128,7 +114,8 @@ async def test_expired_reset_token_is_refused(live_auth, bus) -> None:
 async def test_signup_event_left_by_a_crash_is_published_once_at_restart(live_auth, bus) -> None:
     signed_up = await collect(bus, "user.signed-up")
     # The write lands, then the process dies before its relay publishes.
-    live_auth.app.state.auth._users._relay = OutboxRelay(RecordingPublisher(), [])
+    db = live_auth.db
+    live_auth.app.state.auth = await build_service(db, OutboxRelay(RecordingPublisher(), []))
     async with live_auth.client() as client:
         response = await client.post(
             "/api/users/signup", json={"email": "crash@example.com", "password": "password1"}

@@ -2,7 +2,7 @@
 
 import json
 
-from zombilet_auth.main import OUTBOX_COLLECTIONS, build_service
+from zombilet_auth.main import SERVICE, build_service
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.testing.messages import RecordingPublisher
 
@@ -10,7 +10,7 @@ from zombilet_common.testing.messages import RecordingPublisher
 async def test_every_event_survives_a_crash_between_write_and_publish(auth) -> None:
     # A relay that never runs stands for a process that died right after its writes.
     crashed = OutboxRelay(RecordingPublisher(), [])
-    auth.app.state.auth = await build_service(auth.db, crashed)
+    auth.install(await build_service(auth.db, crashed))
     user_id = (await auth.signup("me@example.com", "oldpass123")).json()["id"]
     await auth.client.post(
         "/api/users/signin", json={"email": "me@example.com", "password": "oldpass123"}
@@ -24,7 +24,7 @@ async def test_every_event_survives_a_crash_between_write_and_publish(auth) -> N
     assert sorted(stored) == ["user.forgot-password", "user.signed-in", "user.signed-up"]
 
     restarted = RecordingPublisher()
-    relay = OutboxRelay(restarted, [auth.db[name] for name in OUTBOX_COLLECTIONS])
+    relay = OutboxRelay(restarted, [auth.db[name] for name in SERVICE.outbox])
     await relay.start()
     await relay.sweep()
     await relay.stop()
@@ -36,7 +36,7 @@ async def test_every_event_survives_a_crash_between_write_and_publish(auth) -> N
     )["token"]["value"]
     assert (await auth.db.users.find_one({}))["outbox_pending"] == 0
 
-    auth.app.state.auth = await build_service(auth.db, crashed)
+    auth.install(await build_service(auth.db, crashed))
     await auth.client.post(
         "/api/users/reset-password",
         params={"token": token, "type": "forgot-password"},

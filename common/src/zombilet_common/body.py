@@ -12,7 +12,7 @@ import math
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from zombilet_common.errors import BadRequestError, PayloadTooLargeError, ValidationFailed
 
@@ -75,6 +75,12 @@ def _as_sent(model: type[BaseModel], errors: list[Any]) -> list[Any]:
         else error
         for error in errors
     ]
+
+
+def Required() -> Any:  # noqa: N802 - read as a field type's default, like Field()
+    """The default of a body field whose rule also judges a missing key and `null`, so that
+    each fails with the rule's own message."""
+    return Field(default=None, validate_default=True)
 
 
 def JsonBody(model: type[M], *, max_bytes: int = MAX_BODY_BYTES) -> Any:  # noqa: N802 - like Depends()

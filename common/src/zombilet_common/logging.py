@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-REQUEST_ID_HEADER = "X-Request-Id"
+from zombilet_common.headers import REQUEST_ID
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the request being served, for log records."""
@@ -97,7 +97,7 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                MutableHeaders(scope=message)[REQUEST_ID] = request_id
             await send(message)
 
         token = request_id_var.set(request_id)

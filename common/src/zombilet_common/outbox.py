@@ -12,12 +12,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from zombilet_common.bus.publisher import Publisher
 from zombilet_common.events.base import Event
+from zombilet_common.headers import REQUEST_ID
 from zombilet_common.logging import request_id_var
 from zombilet_common.mongo import Document
 
@@ -60,12 +60,13 @@ class Pending:
         )
 
 
-def pending(event: Event, msg_id: str) -> Pending:
-    """An outbox entry for `event`, published later under `msg_id`."""
+def pending(event: Event, msg_id: str | None = None) -> Pending:
+    """An outbox entry for `event`, published later under `msg_id` (by default the event's own,
+    `Event.new_message_id`)."""
     return Pending(
         key=uuid.uuid4().hex,
         subject=event.subject.value,
-        msg_id=msg_id,
+        msg_id=event.new_message_id() if msg_id is None else msg_id,
         # Kept as the exact bytes to publish, so a re-publish is byte-identical.
         data=event.model_dump_json(),
         request_id=request_id_var.get(),
@@ -86,6 +87,14 @@ def with_outbox(update: Document, *entries: Pending) -> Document:
     return merged
 
 
+class RawPublisher(Protocol):
+    """What the relay publishes through: `Publisher`, or a test's recording double."""
+
+    async def publish_raw(
+        self, subject: str, data: bytes, *, msg_id: str, headers: dict[str, str] | None = None
+    ) -> None: ...
+
+
 class OutboxRelay:
     """Publishes outbox entries of some collections, in order, then removes them.
 
@@ -95,7 +104,7 @@ class OutboxRelay:
 
     def __init__(
         self,
-        publisher: Publisher,
+        publisher: RawPublisher,
         collections: Sequence[AsyncCollection[Document]],
         *,
         sweep_interval: float = 5.0,
@@ -162,7 +171,7 @@ class OutboxRelay:
         self, collection: AsyncCollection[Document], doc_id: Any, entries: list[Pending]
     ) -> int:
         for entry in sorted(entries, key=lambda e: e.seq):
-            headers = {"X-Request-Id": entry.request_id} if entry.request_id else None
+            headers = {REQUEST_ID: entry.request_id} if entry.request_id else None
             await self._publisher.publish_raw(
                 entry.subject, entry.data.encode(), msg_id=entry.msg_id, headers=headers
             )

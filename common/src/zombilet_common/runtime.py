@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from zombilet_common.bus import Listener, Publisher, connect_nats, ensure_streams
@@ -38,6 +37,14 @@ class Runtime:
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
     listeners: list[Listener[Any]] = field(default_factory=list)
+    checks: MutableMapping[str, Check] = field(default_factory=dict)
+    """The readiness checks; a service adds its own (Redis, say)."""
+
+    @property
+    def outbox_relay(self) -> OutboxRelay:
+        if self.relay is None:
+            raise RuntimeError(f"{self.service} relays no outbox")
+        return self.relay
 
     @property
     def database(self) -> AsyncDatabase[Document]:
@@ -46,9 +53,11 @@ class Runtime:
         return self.db
 
     async def start_relay(
-        self, collections: Sequence[AsyncCollection[Document]], *, sweep_interval: float = 5.0
+        self, names: Sequence[str], *, sweep_interval: float = 5.0
     ) -> OutboxRelay:
-        """Relay the outboxes of `collections`, first publishing what a crash left pending."""
+        """Relay the outboxes of the collections `names`, first publishing what a crash left
+        pending."""
+        collections = [self.database[name] for name in names]
         for collection in collections:
             await collection.create_index(PENDING)
         self.relay = OutboxRelay(self.publisher, collections, sweep_interval=sweep_interval)
@@ -119,6 +128,7 @@ async def open_runtime(
         publisher=Publisher(js),
         mongo=mongo,
         db=service_database(mongo, service) if mongo is not None else None,
+        checks={} if checks is None else checks,
     )
     try:
         yield runtime

@@ -20,6 +20,7 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _DIGITS = re.compile(r"[0-9]+")
 _FIELD_IN_SOURCE_ERROR = re.compile(r'field "([^"]+)"')
 _NATS_SCHEMES = frozenset({"nats", "tls", "ws", "wss"})
+_HTTP_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 
 
 def _parse_bool(value: object) -> object:
@@ -85,6 +86,12 @@ def _parse_nats_url(value: object) -> object:
     return ",".join(urls)
 
 
+def _parse_http_url(value: object) -> object:
+    if isinstance(value, str) and _HTTP_URL.fullmatch(value.strip()):
+        return value.strip().rstrip("/")
+    raise ValueError("expected an http:// or https:// URL")
+
+
 Bool = Annotated[bool, BeforeValidator(_parse_bool)]
 """true/false/1/0/yes/no in any case."""
 
@@ -105,6 +112,9 @@ NatsUrl = Annotated[str, BeforeValidator(_parse_nats_url)]
 
 StreamReplicas = Annotated[int, _parse_int_between(1, 5, "a whole number from 1 to 5")]
 """How many JetStream servers keep each stream; JetStream allows at most 5."""
+
+HttpUrl = Annotated[str, BeforeValidator(_parse_http_url)]
+"""An http:// or https:// URL without its trailing slash, so paths join with one `/`."""
 
 
 class SettingError(ValueError):

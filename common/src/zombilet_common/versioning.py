@@ -1,12 +1,20 @@
 """Versioned documents: optimistic writes for owners, the version rule for replicas."""
 
+import logging
+from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from zombilet_common.bus.outcomes import NotYet
 from zombilet_common.mongo import Document
 from zombilet_common.outbox import Pending, outbox_fields, with_outbox
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class VersionConflict(Exception):
@@ -19,12 +27,51 @@ class VersionConflict(Exception):
         self.expected = expected
 
 
+async def retry_on_conflict(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    tries: int,
+    exhausted: T | BaseException | None = None,
+) -> T:
+    """Run `attempt` (read, decide, write) again each time its write loses to another writer,
+    `tries` times in all. Then `exhausted` answers: raised if it is an exception, returned
+    otherwise (a `NotYet`, say); without it, the last `VersionConflict` is raised."""
+    for attempt_number in range(1, tries + 1):
+        try:
+            return await attempt()
+        except VersionConflict as conflict:
+            log.info(
+                "write lost a race",
+                extra={
+                    "collection": conflict.collection,
+                    "doc_id": str(conflict.doc_id),
+                    "attempt": attempt_number,
+                },
+            )
+            if attempt_number < tries:
+                continue
+            if exhausted is None:
+                raise
+            if isinstance(exhausted, BaseException):
+                raise exhausted from None
+            return exhausted
+    raise ValueError("tries must be at least 1")
+
+
 class Verdict(Enum):
     """What the version rule made of a replica event."""
 
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     AHEAD = "ahead"
+
+
+EARLIER_VERSION_PENDING = NotYet("an earlier version has not arrived")
+
+
+def not_yet_if_ahead(verdict: Verdict) -> NotYet | None:
+    """A replica event that came early waits for the versions before it; any other is done."""
+    return EARLIER_VERSION_PENDING if verdict is Verdict.AHEAD else None
 
 
 def judge(replica_version: int | None, event_version: int) -> Verdict:

@@ -7,10 +7,9 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from zombilet_common.bus import (
-    Ack,
+    Answer,
     Delivery,
     Listener,
-    Nak,
     Publisher,
     connect_nats,
     ensure_streams,
@@ -18,7 +17,7 @@ from zombilet_common.bus import (
 from zombilet_common.events import Event, TicketCreatedEvent
 from zombilet_common.testing.servers import Servers
 
-Handler = Callable[[Any, Delivery], Awaitable[Ack | Nak]]
+Handler = Callable[[Any, Delivery], Awaitable[Answer]]
 
 
 @pytest.fixture
@@ -56,13 +55,18 @@ class ListenerKit:
         service: str | None = None,
         **settings: Any,
     ) -> type[Listener[Any]]:
-        async def on_message(self: Listener[Any], event: Any, delivery: Delivery) -> Ack | Nak:
+        async def on_message(self: Listener[Any], event: Any, delivery: Delivery) -> Answer:
             return await handler(event, delivery)
+
+        name = service or f"svc{uuid.uuid4().hex[:10]}"
+
+        def __init__(self: Listener[Any]) -> None:  # noqa: N807 - the class's constructor
+            Listener.__init__(self, service=name)
 
         attributes = {
             "payload": payload,
-            "service": service or f"svc{uuid.uuid4().hex[:10]}",
             "on_message": on_message,
+            "__init__": __init__,
             **settings,
         }
         return type("TestListener", (Listener,), attributes)

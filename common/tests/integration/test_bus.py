@@ -79,7 +79,7 @@ async def test_second_publish_with_same_message_id_is_dropped(listeners, publish
 
 
 async def test_failing_handler_is_redelivered_then_parked_and_never_again(
-    listeners, publisher, caplog
+    listeners, publisher, js, caplog
 ) -> None:
     poison, barrier = ticket(), ticket()
     attempts: Counter[str] = Counter()
@@ -107,7 +107,7 @@ async def test_failing_handler_is_redelivered_then_parked_and_never_again(
     # A later message flows past the parked one, which is not delivered again.
     await publish(publisher, barrier)
     await wait_until(lambda: attempts[barrier.id] == 1, within=5)
-    info = await listener.consumer_info()
+    info = await js.consumer_info(listener.payload.subject.stream, listener.durable_name())
     assert attempts[poison.id] == 3
     assert info.num_ack_pending == 0
 

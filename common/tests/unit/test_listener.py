@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from zombilet_common.bus import Ack, Delivery, Listener, Nak, NotYet, backoff
+from zombilet_common.bus import Ack, Answer, Delivery, Listener, Nak, NotYet, backoff
 from zombilet_common.events import TicketCreatedEvent
 from zombilet_common.logging import request_id_var
 from zombilet_common.testing.messages import FakeMessage
@@ -16,17 +16,15 @@ EVENT = TicketCreatedEvent(id="a" * 24, version=0, title="Show", price=10, user_
 
 
 class Scripted(Listener[TicketCreatedEvent]):
-    payload = TicketCreatedEvent
-    service = "orders"
     max_deliver: ClassVar[int] = 5
 
     def __init__(self, outcome: Any) -> None:
-        super().__init__()
+        super().__init__(service="orders")
         self.outcome = outcome
         self.deliveries: list[Delivery] = []
         self.request_ids: list[str | None] = []
 
-    async def on_message(self, event: TicketCreatedEvent, delivery: Delivery) -> Ack | Nak:
+    async def on_message(self, event: TicketCreatedEvent, delivery: Delivery) -> Answer:
         self.deliveries.append(delivery)
         self.request_ids.append(request_id_var.get())
         if isinstance(self.outcome, Exception):
@@ -35,8 +33,10 @@ class Scripted(Listener[TicketCreatedEvent]):
 
 
 def test_durable_is_named_after_service_and_subject() -> None:
-    config = Scripted.consumer_config()
-    assert Scripted.durable_name() == "orders-ticket-created"
+    listener = Scripted(Ack())
+    config = listener.consumer_config()
+    assert Scripted.payload is TicketCreatedEvent
+    assert listener.durable_name() == "orders-ticket-created"
     assert config.durable_name == "orders-ticket-created"
     assert config.filter_subject == "ticket.created"
     assert config.ack_wait == 30.0
@@ -68,11 +68,20 @@ async def test_nak_without_delay_uses_the_backoff_of_the_delivery_count() -> Non
     assert msg.nak_delays == [1.0]
 
 
-async def test_not_yet_naks_with_its_delay() -> None:
+async def test_not_yet_naks_with_its_delay_and_says_why(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     msg = FakeMessage.of(EVENT)
     await Scripted(NotYet("replica behind", delay=2.5)).handle(msg)
     assert msg.answers == ["nak"]
     assert msg.nak_delays == [2.5]
+    (record,) = [r for r in caplog.records if r.getMessage() == "not yet"]
+    assert record.reason == "replica behind"
+
+
+async def test_not_yet_without_delay_uses_the_backoff() -> None:
+    msg = FakeMessage.of(EVENT, num_delivered=2)
+    await Scripted(NotYet("replica behind")).handle(msg)
+    assert msg.nak_delays == [0.5]
 
 
 async def test_handler_error_is_naked_with_backoff(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,18 +1,16 @@
 """Contact's composition root: create_app(settings) wires everything; run() serves it."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from zombilet_common.app import create_service_app
-from zombilet_common.health import Check
-from zombilet_common.runtime import open_runtime, serve
-from zombilet_common.settings import load_settings
-from zombilet_contact.events import SERVICE_NAME
-from zombilet_contact.events.listeners import build_listeners
+from zombilet_common.declaration import ServiceDeclaration
+from zombilet_common.mongo import Document
+from zombilet_common.runtime import Runtime
+from zombilet_contact.events.listeners import LISTENERS
 from zombilet_contact.letters import Letters
 from zombilet_contact.repository import DeliveryLog, UserReplicaRepository
 from zombilet_contact.senders import Sender
@@ -20,6 +18,8 @@ from zombilet_contact.senders.eml import EmlFileSender
 from zombilet_contact.senders.sendgrid_api import SendGridSender
 from zombilet_contact.service import ContactService
 from zombilet_contact.settings import Settings
+
+SERVICE = ServiceDeclaration(Settings, listeners=LISTENERS)
 
 
 def build_sender(settings: Settings) -> Sender:
@@ -33,34 +33,28 @@ def build_sender(settings: Settings) -> Sender:
 
 
 async def build_service(
-    db: AsyncDatabase[dict[str, Any]], sender: Sender, settings: Settings
+    db: AsyncDatabase[Document],
+    sender: Sender,
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ContactService:
     """Repositories over `db`, indexes made sure of, mails through `sender`."""
     deliveries = DeliveryLog(db)
     await deliveries.ensure_indexes()
-    return ContactService(
-        UserReplicaRepository(db), deliveries, sender, Letters(settings.public_url)
-    )
+    letters = Letters(settings.public_url)
+    return ContactService(UserReplicaRepository(db), deliveries, sender, letters, clock=clock)
+
+
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[ContactService]:
+    yield await build_service(runtime.database, build_sender(settings), settings)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(
-            SERVICE_NAME, nats_url=settings.nats_url, mongo_uri=settings.mongo_uri, checks=checks
-        ) as runtime:
-            contact = await build_service(runtime.database, build_sender(settings), settings)
-            app.state.contact = contact
-            await runtime.start_listeners(build_listeners(contact))
-            yield
-
     # No public route: only /healthz and /readyz, and no session to verify (no JWT_KEY).
-    app = create_service_app(title="zombilet-contact", lifespan=lifespan, checks=checks)
-    app.state.settings = settings
-    return app
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:
-    serve(load_settings(Settings), create_app)
+    SERVICE.run(create_app)

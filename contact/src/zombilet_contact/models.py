@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any
+
+from zombilet_common.mongo import Document
 
 
 @dataclass(frozen=True)
@@ -14,8 +15,8 @@ class UserReplica:
     version: int
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "UserReplica":
-        return cls(id=str(doc["_id"]), email=doc["email"], version=doc["version"])
+    def from_document(cls, doc: Document) -> "UserReplica":
+        return cls(id=doc["id"], email=doc["email"], version=doc["version"])
 
 
 class DeliveryStatus(StrEnum):

@@ -1,6 +1,5 @@
 """Every read and write of contact's database: the user replica and the delivery log."""
 
-import time
 from datetime import UTC, datetime
 
 from bson import ObjectId
@@ -8,8 +7,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from zombilet_common.collection import Collection
+from zombilet_common.dialect import epoch_ms
 from zombilet_common.mongo import Document
-from zombilet_common.versioning import Verdict, apply_replica, insert_replica
+from zombilet_common.versioning import Verdict
 from zombilet_contact.models import DeliveryKey, DeliveryStatus, UserReplica
 
 
@@ -17,19 +18,18 @@ class UserReplicaRepository:
     """`{id, email, version}` from user events, in version order (SPEC.md §10.1)."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.collection: AsyncCollection[Document] = db["user_replicas"]
+        self.replicas = Collection(db, "user_replicas")
 
     async def create(self, user_id: str, email: str, version: int) -> Verdict:
         """Insert at the event's version; an existing replica makes the event a duplicate."""
-        doc = {"_id": ObjectId(user_id), "email": email}
-        return await insert_replica(self.collection, doc, version=version)
+        return await self.replicas.insert_replica(user_id, {"email": email}, version=version)
 
     async def move_version(self, user_id: str, version: int) -> Verdict:
         """Only the version moves: the e-mail never changes."""
-        return await apply_replica(self.collection, ObjectId(user_id), version=version, fields={})
+        return await self.replicas.apply_replica(user_id, version=version, fields={})
 
     async def get(self, user_id: str) -> UserReplica | None:
-        doc = await self.collection.find_one({"_id": ObjectId(user_id)})
+        doc = await self.replicas.get(user_id)
         return None if doc is None else UserReplica.from_document(doc)
 
 
@@ -65,11 +65,9 @@ class DeliveryLog:
         return True
 
     async def mark_sent(self, key: DeliveryKey) -> None:
-        # Epoch milliseconds: a datetime given to `$set` is stored as a string by the local
-        # Mongo-wire store.
+        sent = {"status": DeliveryStatus.SENT.value, "sent_at_ms": epoch_ms(datetime.now(UTC))}
         await self.collection.update_one(
-            {**_match(key), "status": DeliveryStatus.SENDING.value},
-            {"$set": {"status": DeliveryStatus.SENT.value, "sent_at_ms": time.time_ns() // 10**6}},
+            {**_match(key), "status": DeliveryStatus.SENDING.value}, {"$set": sent}
         )
 
     async def release(self, key: DeliveryKey) -> None:

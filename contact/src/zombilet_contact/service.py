@@ -44,54 +44,64 @@ class ContactService:
         self._letters = letters
         self._now = clock
 
-    async def welcome_user(self, event: UserSignedUpEvent, delivery: Delivery) -> Outcome:
+    async def welcome_user(self, event: UserSignedUpEvent, delivery: Delivery) -> Outcome | NotYet:
         # Created or already there, the welcome is due unless the log says it went out.
         await self._users.create(event.id, event.email, event.version)
         if self._is_stale(delivery):
             return Outcome.STALE
         return await self._mail(delivery, event.email, self._letters.welcome(event))
 
-    async def alert_sign_in(self, event: UserSignedInEvent, delivery: Delivery) -> Outcome:
+    async def alert_sign_in(self, event: UserSignedInEvent, delivery: Delivery) -> Outcome | NotYet:
         letter = self._letters.sign_in(event, at=delivery.published_at)
         return await self._mail_user(delivery, event.id, letter)
 
-    async def send_reset_link(self, event: UserForgotPasswordEvent, delivery: Delivery) -> Outcome:
+    async def send_reset_link(
+        self, event: UserForgotPasswordEvent, delivery: Delivery
+    ) -> Outcome | NotYet:
         return await self._mail_user(delivery, event.id, self._letters.reset_password(event))
 
     async def confirm_password_change(
         self, event: UserChangedPasswordEvent, delivery: Delivery
-    ) -> Outcome:
+    ) -> Outcome | NotYet:
         verdict = await self._users.move_version(event.id, event.version)
         if verdict is Verdict.AHEAD:
-            raise NotYet(f"user {event.id} replica is not at version {event.version - 1}")
+            return NotYet(f"user {event.id} replica is not at version {event.version - 1}")
         # A duplicate may be the redelivery of an event whose mail failed: the log decides.
         return await self._mail_user(delivery, event.id, self._letters.password_changed(event))
 
-    async def confirm_ticket_listed(self, event: TicketCreatedEvent, delivery: Delivery) -> Outcome:
+    async def confirm_ticket_listed(
+        self, event: TicketCreatedEvent, delivery: Delivery
+    ) -> Outcome | NotYet:
         return await self._mail_user(delivery, event.user_id, self._letters.ticket_created(event))
 
-    async def report_ticket_update(self, event: TicketUpdatedEvent, delivery: Delivery) -> Outcome:
+    async def report_ticket_update(
+        self, event: TicketUpdatedEvent, delivery: Delivery
+    ) -> Outcome | NotYet:
         return await self._mail_user(delivery, event.user_id, self._letters.ticket_updated(event))
 
-    async def confirm_order(self, event: OrderCreatedEvent, delivery: Delivery) -> Outcome:
+    async def confirm_order(self, event: OrderCreatedEvent, delivery: Delivery) -> Outcome | NotYet:
         return await self._mail_user(delivery, event.user_id, self._letters.order_created(event))
 
     async def report_order_cancelled(
         self, event: OrderCancelledEvent, delivery: Delivery
-    ) -> Outcome:
+    ) -> Outcome | NotYet:
         return await self._mail_user(delivery, event.user_id, self._letters.order_cancelled(event))
 
-    async def confirm_order_paid(self, event: OrderCompletedEvent, delivery: Delivery) -> Outcome:
+    async def confirm_order_paid(
+        self, event: OrderCompletedEvent, delivery: Delivery
+    ) -> Outcome | NotYet:
         return await self._mail_user(delivery, event.user_id, self._letters.order_completed(event))
 
-    async def _mail_user(self, delivery: Delivery, user_id: str, letter: Letter) -> Outcome:
+    async def _mail_user(
+        self, delivery: Delivery, user_id: str, letter: Letter
+    ) -> Outcome | NotYet:
         """Mail the user the replica knows as `user_id`; wait while it is unknown."""
         if self._is_stale(delivery):
             return Outcome.STALE
         user = await self._users.get(user_id)
         if user is None:
-            # Its signup may still be on its way: `NotYet` naks with the back-off.
-            raise NotYet(f"user {user_id} is not known to contact yet")
+            # Its signup may still be on its way: redelivered after the back-off.
+            return NotYet(f"user {user_id} is not known to contact yet")
         return await self._mail(delivery, user.email, letter)
 
     async def _mail(self, delivery: Delivery, to: str, content: Letter) -> Outcome:

@@ -5,20 +5,16 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator, model_validator
 
-from zombilet_common.settings import MissingSettingError, MongoUri, NatsUrl, ServiceSettings
+from zombilet_common.settings import (
+    HttpUrl,
+    MissingSettingError,
+    MongoUri,
+    NatsUrl,
+    ServiceSettings,
+)
 
 DEFAULT_FROM = "no-reply@zombilet.com"
 SENDGRID_API = "https://api.sendgrid.com"
-
-
-def _base_url(value: object) -> object:
-    """An http(s) URL without its trailing slash, so links join with one `/`."""
-    if not isinstance(value, str):
-        return value
-    url = value.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or url in ("http:/", "https:/"):
-        raise ValueError("expected an http:// or https:// URL")
-    return url
 
 
 def _address(value: object) -> object:
@@ -27,7 +23,6 @@ def _address(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-BaseUrl = Annotated[str, BeforeValidator(_base_url)]
 Address = Annotated[str, BeforeValidator(_address)]
 
 
@@ -41,8 +36,8 @@ class Settings(ServiceSettings):
     sendgrid_email: Address | None = None
     # Not in SPEC.md: where the SendGrid client sends, so tests and the local stack can point
     # the real library at a stand-in.
-    sendgrid_host: BaseUrl = SENDGRID_API
-    public_url: BaseUrl = "http://localhost:8080"
+    sendgrid_host: HttpUrl = SENDGRID_API
+    public_url: HttpUrl = "http://localhost:8080"
     mail_outbox_dir: Path = Path("./mail-outbox")
 
     @model_validator(mode="after")

@@ -24,7 +24,7 @@ from zombilet_common.events import (
 )
 from zombilet_contact.senders import SendFailed
 
-LATER = datetime.now(UTC) + timedelta(hours=1)
+LATER = datetime(2025, 3, 1, 13, 0, tzinfo=UTC)
 
 Trigger = Callable[[str], tuple[Event, str]]
 
@@ -195,7 +195,7 @@ async def test_event_for_an_unknown_user_waits_for_the_signup(contact, subject: 
 async def test_event_over_24_hours_old_mails_nothing(contact, subject: str) -> None:
     user_id = await contact.add_user("user@example.com")
     event, msg_id = TRIGGERS[subject](user_id)
-    old = datetime.now(UTC) - timedelta(hours=24, minutes=1)
+    old = contact.clock() - timedelta(hours=24, minutes=1)
 
     msg = await contact.deliver(event, msg_id, published_at=old)
 
@@ -208,7 +208,7 @@ async def test_event_over_24_hours_old_mails_nothing(contact, subject: str) -> N
 async def test_event_just_under_24_hours_old_is_still_mailed(contact) -> None:
     user_id = await contact.add_user("user@example.com")
     event, msg_id = TRIGGERS["order.completed"](user_id)
-    recent = datetime.now(UTC) - timedelta(hours=23, minutes=59)
+    recent = contact.clock() - timedelta(hours=23, minutes=59)
 
     await contact.deliver(event, msg_id, published_at=recent)
 
@@ -217,7 +217,7 @@ async def test_event_just_under_24_hours_old_is_still_mailed(contact) -> None:
 
 async def test_old_events_still_update_the_replica(contact) -> None:
     user_id = str(ObjectId())
-    old = datetime.now(UTC) - timedelta(days=3)
+    old = contact.clock() - timedelta(days=3)
     signup = UserSignedUpEvent(id=user_id, email="old@example.com", version=0)
     changed = UserChangedPasswordEvent(id=user_id, version=1)
 
@@ -232,7 +232,7 @@ async def test_old_events_still_update_the_replica(contact) -> None:
 async def test_old_event_for_an_unknown_user_is_acked_without_waiting(contact) -> None:
     event, msg_id = TRIGGERS["ticket.created"](str(ObjectId()))
 
-    msg = await contact.deliver(event, msg_id, published_at=datetime.now(UTC) - timedelta(days=2))
+    msg = await contact.deliver(event, msg_id, published_at=contact.clock() - timedelta(days=2))
 
     assert msg.answers == ["ack"]
     assert contact.mails() == []

@@ -50,7 +50,7 @@ async def test_signed_up_creates_the_replica_at_the_event_version(contact) -> No
 
 async def test_signed_in_warns_the_user_with_the_forgot_password_link(contact) -> None:
     user_id = await contact.add_user("me@example.com")
-    published = datetime.now(UTC) - timedelta(minutes=3)
+    published = contact.clock() - timedelta(minutes=3)
     event = UserSignedInEvent(id=user_id, version=0)
 
     msg = await contact.deliver(event, event.message_id(uuid.uuid4().hex), published_at=published)

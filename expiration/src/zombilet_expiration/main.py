@@ -6,47 +6,42 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from zombilet_common.app import create_service_app
-from zombilet_common.health import Check
-from zombilet_common.runtime import open_runtime, serve
-from zombilet_common.settings import load_settings
-from zombilet_expiration.events import SERVICE_NAME
-from zombilet_expiration.events.listeners import listeners
+from zombilet_common.declaration import ServiceDeclaration
+from zombilet_common.runtime import Runtime
+from zombilet_expiration.events.listeners.order_cancelled import OrderCancelledListener
+from zombilet_expiration.events.listeners.order_completed import OrderCompletedListener
+from zombilet_expiration.events.listeners.order_created import OrderCreatedListener
 from zombilet_expiration.scheduler import Scheduler
 from zombilet_expiration.service import ExpirationService
 from zombilet_expiration.settings import Settings
 
+SERVICE = ServiceDeclaration(
+    Settings, listeners=(OrderCreatedListener, OrderCancelledListener, OrderCompletedListener)
+)
+
+
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[ExpirationService]:
+    scheduler = Scheduler(
+        settings.redis_dsn,
+        queue=settings.expiration_queue,
+        poll_delay=settings.expiration_poll_delay_seconds,
+    )
+    runtime.checks["redis"] = scheduler.ping
+    await scheduler.connect()
+    service = ExpirationService(scheduler, runtime.publisher)
+    try:
+        await scheduler.start(service.expire)
+        yield service
+    finally:
+        # The listeners have stopped, so nothing new is scheduled; the job in hand finishes
+        # while NATS is still up (the runtime drains it after this).
+        await scheduler.stop()
+
 
 def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(SERVICE_NAME, nats_url=settings.nats_url, checks=checks) as runtime:
-            scheduler = Scheduler(
-                settings.redis_dsn,
-                queue=settings.expiration_queue,
-                poll_delay=settings.expiration_poll_delay_seconds,
-            )
-            checks["redis"] = scheduler.ping
-            await scheduler.connect()
-            service = ExpirationService(scheduler, runtime.publisher)
-            app.state.expiration = service
-            app.state.scheduler = scheduler
-            try:
-                await scheduler.start(service.expire)
-                await runtime.start_listeners(listeners(service))
-                yield
-            finally:
-                # First nothing new is scheduled, then the job in hand finishes while NATS is
-                # still up (the runtime drains it after this block).
-                await runtime.stop_listeners()
-                await scheduler.stop()
-
-    app = create_service_app(title="zombilet-expiration", lifespan=lifespan, checks=checks)
-    app.state.settings = settings
-    return app
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:
-    serve(load_settings(Settings), create_app)
+    SERVICE.run(create_app)

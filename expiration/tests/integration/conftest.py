@@ -88,13 +88,12 @@ async def bus(nats_url: str) -> AsyncIterator[Bus]:
 
 @dataclass
 class LiveExpiration:
+    """The expiration app with its real lifespan, and a scheduler of the test's own on the
+    same Redis queue to look at the jobs."""
+
     app: FastAPI
     settings: Settings
-
-    @property
-    def scheduler(self) -> Scheduler:
-        scheduler: Scheduler = self.app.state.scheduler
-        return scheduler
+    scheduler: Scheduler
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -128,7 +127,10 @@ async def start_expiration(
             settings = Settings(**values)
             app = create_app(settings)
             await stack.enter_async_context(running(app))
-            return LiveExpiration(app, settings)
+            looking = Scheduler(settings.redis_dsn, queue=queue, poll_delay=0.05)
+            await looking.connect()
+            stack.push_async_callback(looking.stop, 0)
+            return LiveExpiration(app, settings, looking)
 
         yield start
 

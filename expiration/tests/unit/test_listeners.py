@@ -8,7 +8,7 @@ import pytest
 
 from zombilet_common.events import OrderCreatedEvent
 from zombilet_common.testing.messages import FakeMessage, RecordingPublisher
-from zombilet_expiration.events.listeners import listeners
+from zombilet_expiration.main import SERVICE
 from zombilet_expiration.service import ExpirationService
 
 
@@ -39,7 +39,9 @@ def scheduler() -> SchedulerDouble:
 @pytest.fixture
 def handlers(scheduler):
     service = ExpirationService(scheduler, RecordingPublisher())  # type: ignore[arg-type]
-    return dict(zip(("created", "cancelled", "completed"), listeners(service), strict=True))
+    return dict(
+        zip(("created", "cancelled", "completed"), SERVICE.build_listeners(service), strict=True)
+    )
 
 
 async def test_order_created_schedules_its_expiry_and_acks(handlers, scheduler, orders) -> None:

@@ -1,31 +1,32 @@
-"""Documents as orders stores them: orders and the ticket replica with orders' own claim."""
+"""Orders and the ticket replica as orders stores them, and the changes an order goes through."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 
+from zombilet_common.dialect import as_utc
+from zombilet_common.errors import BadRequestError
 from zombilet_common.events import (
     OrderCancelledEvent,
     OrderCompletedEvent,
     OrderCreatedEvent,
+    OrderStatus,
     OrderTicket,
     OrderTicketRef,
 )
+from zombilet_common.mongo import Document
 
 
-class OrderStatus(StrEnum):
-    CREATED = "created"
-    CANCELLED = "cancelled"
-    COMPLETE = "complete"
+class CompletedOrderNotCancellable(BadRequestError):
+    message = "A completed order cannot be cancelled."
 
 
 @dataclass(frozen=True)
 class TicketReplica:
     """A ticket as orders knows it, plus the claim: the holding order and when it claimed
-    (epoch milliseconds: the local store keeps a date given to `$set` as a string)."""
+    (epoch milliseconds, as every time an update writes)."""
 
     id: str
     title: str
@@ -35,9 +36,9 @@ class TicketReplica:
     claimed_at: int | None = None
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "TicketReplica":
+    def from_document(cls, doc: Document) -> "TicketReplica":
         return cls(
-            id=str(doc["_id"]),
+            id=doc["id"],
             title=doc["title"],
             price=float(doc["price"]),
             version=doc["version"],
@@ -61,8 +62,10 @@ class Order:
     ticket_price: float
 
     @classmethod
-    def new(cls, *, user_id: str, ticket: TicketReplica, expires_at: datetime) -> "Order":
-        return cls(
+    def place(
+        cls, *, user_id: str, ticket: TicketReplica, expires_at: datetime
+    ) -> tuple["Order", OrderCreatedEvent]:
+        order = cls(
             id=str(ObjectId()),
             user_id=user_id,
             status=OrderStatus.CREATED,
@@ -73,11 +76,49 @@ class Order:
             ticket_title=ticket.title,
             ticket_price=ticket.price,
         )
+        event = OrderCreatedEvent(
+            id=order.id,
+            version=0,
+            status="created",
+            user_id=order.user_id,
+            expires_at=order.expires_at,
+            ticket=OrderTicket(id=ticket.id, title=ticket.title, price=ticket.price),
+        )
+        return order, event
+
+    def cancel(self) -> tuple["Order", OrderCancelledEvent] | None:
+        """`created` → `cancelled`; None when already cancelled; a complete order refuses."""
+        if self.status is OrderStatus.COMPLETE:
+            raise CompletedOrderNotCancellable()
+        if self.status is OrderStatus.CANCELLED:
+            return None
+        order = replace(self, status=OrderStatus.CANCELLED, version=self.version + 1)
+        return order, OrderCancelledEvent(status="cancelled", **order._final_event_fields())
+
+    def complete(self) -> tuple["Order", OrderCompletedEvent] | None:
+        """`created` → `complete` once paid; a final order stays as it is (None)."""
+        if self.status is not OrderStatus.CREATED:
+            return None
+        order = replace(self, status=OrderStatus.COMPLETE, version=self.version + 1)
+        return order, OrderCompletedEvent(status="complete", **order._final_event_fields())
+
+    def _final_event_fields(self) -> dict[str, Any]:
+        """What `order.cancelled` and `order.completed` carry besides the status."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "user_id": self.user_id,
+            "ticket": OrderTicketRef(id=self.ticket_id),
+        }
+
+    def is_due(self, now: datetime) -> bool:
+        """SPEC.md §6.2: expiry applies from one second before `expiresAt`."""
+        return now >= self.expires_at - timedelta(seconds=1)
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "Order":
+    def from_document(cls, doc: Document) -> "Order":
         return cls(
-            id=str(doc["_id"]),
+            id=doc["id"],
             user_id=doc["user_id"],
             status=OrderStatus(doc["status"]),
             expires_at=as_utc(doc["expires_at"]),
@@ -87,11 +128,9 @@ class Order:
             ticket_price=float(doc["ticket_price"]),
         )
 
-    def document(self) -> dict[str, Any]:
-        """The stored fields of a new order; ids other than `_id` are strings, which the local
-        store can match (it cannot match an ObjectId held in another field)."""
+    def document(self) -> Document:
+        """The stored fields of a new order."""
         return {
-            "_id": ObjectId(self.id),
             "user_id": self.user_id,
             "status": self.status.value,
             "expires_at": self.expires_at,
@@ -99,40 +138,3 @@ class Order:
             "ticket_title": self.ticket_title,
             "ticket_price": self.ticket_price,
         }
-
-    def is_due(self, now: datetime) -> bool:
-        """SPEC.md §6.2: expiry applies from one second before `expiresAt`."""
-        return now >= self.expires_at - timedelta(seconds=1)
-
-    def created_event(self) -> OrderCreatedEvent:
-        return OrderCreatedEvent(
-            id=self.id,
-            version=self.version,
-            status="created",
-            user_id=self.user_id,
-            expires_at=self.expires_at,
-            ticket=OrderTicket(id=self.ticket_id, title=self.ticket_title, price=self.ticket_price),
-        )
-
-    def cancelled_event(self) -> OrderCancelledEvent:
-        return OrderCancelledEvent(
-            id=self.id,
-            version=self.version,
-            status="cancelled",
-            user_id=self.user_id,
-            ticket=OrderTicketRef(id=self.ticket_id),
-        )
-
-    def completed_event(self) -> OrderCompletedEvent:
-        return OrderCompletedEvent(
-            id=self.id,
-            version=self.version,
-            status="complete",
-            user_id=self.user_id,
-            ticket=OrderTicketRef(id=self.ticket_id),
-        )
-
-
-def as_utc(value: datetime) -> datetime:
-    """A stored time as an aware UTC time (BSON dates carry no zone)."""
-    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,93 +1,72 @@
 """Every read and write of orders' database: orders and the ticket replica with its claim."""
 
-from bson import ObjectId
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from zombilet_common.collection import Collection
+from zombilet_common.dialect import object_id
+from zombilet_common.events import OrderCancelledEvent, OrderCompletedEvent, OrderCreatedEvent
 from zombilet_common.mongo import Document
-from zombilet_common.outbox import OutboxRelay, Pending
-from zombilet_common.versioning import (
-    Verdict,
-    apply_replica,
-    insert_replica,
-    insert_versioned,
-    update_versioned,
-)
-from zombilet_orders.models import Order, OrderStatus, TicketReplica
-
-
-def _without_outbox() -> Document:
-    # A fresh dict per query: mongomock adds `_id` to the projection it is given, which a real
-    # store then reads as an inclusion projection.
-    return {"outbox": 0, "outbox_pending": 0}
+from zombilet_common.outbox import OutboxRelay
+from zombilet_common.versioning import Verdict
+from zombilet_orders.models import Order, TicketReplica
 
 
 class OrderRepository:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self.collection: AsyncCollection[Document] = db["orders"]
-        self._relay = relay
+        self.orders = Collection(db, "orders", relay=relay)
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index("user_id")
+        await self.orders.raw.create_index("user_id")
 
     async def get(self, order_id: str) -> Order | None:
-        doc = await self.collection.find_one({"_id": ObjectId(order_id)}, _without_outbox())
+        doc = await self.orders.get(order_id)
         return None if doc is None else Order.from_document(doc)
 
     async def of_user(self, user_id: str) -> list[Order]:
         """The user's orders of any status, newest (highest id) first."""
-        cursor = self.collection.find({"user_id": user_id}, _without_outbox()).sort("_id", -1)
-        return [Order.from_document(doc) async for doc in cursor]
+        docs = await self.orders.find({"user_id": user_id}, sort=("_id", -1))
+        return [Order.from_document(doc) for doc in docs]
 
-    async def insert(self, order: Order, event: Pending) -> None:
+    async def insert(self, order: Order, event: OrderCreatedEvent) -> None:
         """Store a new order at version 0 with its `order.created` event."""
-        await insert_versioned(self.collection, order.document(), event)
-        self._relay.dispatch(self.collection, ObjectId(order.id), event)
+        await self.orders.insert(order.id, order.document(), event)
 
-    async def move(self, read: Order, status: OrderStatus, event: Pending) -> None:
-        """Set `status` at version +1, conditional on the version and the status read."""
-        order_id = ObjectId(read.id)
-        await update_versioned(
-            self.collection,
-            order_id,
+    async def move(
+        self, read: Order, moved: Order, event: OrderCancelledEvent | OrderCompletedEvent
+    ) -> None:
+        """Store the new status, conditional on the version and the status read."""
+        await self.orders.update(
+            read.id,
             read.version,
-            {"$set": {"status": status.value}},
+            {"$set": {"status": moved.status.value}},
             event,
-            extra_filter={"status": read.status.value},
+            where={"status": read.status.value},
         )
-        self._relay.dispatch(self.collection, order_id, event)
 
 
 class TicketReplicaRepository:
     """The replica follows ticket events; `holder` / `claimed_at` are orders' own claim."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.collection: AsyncCollection[Document] = db["ticket_replicas"]
+        self.replicas = Collection(db, "ticket_replicas")
 
     async def get(self, ticket_id: str) -> TicketReplica | None:
-        doc = await self.collection.find_one({"_id": ObjectId(ticket_id)})
+        doc = await self.replicas.get(ticket_id)
         return None if doc is None else TicketReplica.from_document(doc)
 
     async def by_ids(self, ticket_ids: list[str]) -> dict[str, TicketReplica]:
-        ids = [ObjectId(t) for t in set(ticket_ids)]
-        cursor = self.collection.find({"_id": {"$in": ids}})
-        return {str(doc["_id"]): TicketReplica.from_document(doc) async for doc in cursor}
+        query = {"_id": {"$in": [object_id(t) for t in set(ticket_ids)]}}
+        return {
+            doc["id"]: TicketReplica.from_document(doc) for doc in await self.replicas.find(query)
+        }
 
     async def create(self, ticket_id: str, title: str, price: float, version: int) -> Verdict:
-        doc = {
-            "_id": ObjectId(ticket_id),
-            "title": title,
-            "price": price,
-            "holder": None,
-            "claimed_at": None,
-        }
-        return await insert_replica(self.collection, doc, version=version)
+        fields = {"title": title, "price": price, "holder": None, "claimed_at": None}
+        return await self.replicas.insert_replica(ticket_id, fields, version=version)
 
     async def apply(self, ticket_id: str, title: str, price: float, version: int) -> Verdict:
         fields = {"title": title, "price": price}
-        return await apply_replica(
-            self.collection, ObjectId(ticket_id), version=version, fields=fields
-        )
+        return await self.replicas.apply_replica(ticket_id, version=version, fields=fields)
 
     async def claim(self, ticket_id: str, order_id: str, now_ms: int) -> bool:
         """Hold the ticket for `order_id` if nobody holds it: one conditional write."""
@@ -104,8 +83,6 @@ class TicketReplicaRepository:
     async def _set_holder(
         self, ticket_id: str, current: str | None, new: str | None, now_ms: int | None
     ) -> bool:
-        result = await self.collection.update_one(
-            {"_id": ObjectId(ticket_id), "holder": current},
-            {"$set": {"holder": new, "claimed_at": now_ms}},
+        return await self.replicas.update_where(
+            ticket_id, {"holder": current}, {"$set": {"holder": new, "claimed_at": now_ms}}
         )
-        return result.matched_count == 1

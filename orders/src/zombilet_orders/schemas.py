@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
+from zombilet_common.body import Required
 from zombilet_common.events import UtcTime, WireModel
 from zombilet_common.ids import is_object_id, parse_object_id
 from zombilet_orders.models import Order, TicketReplica
@@ -32,8 +33,7 @@ def order_id_rule(value: object) -> str:
 
 
 class CreateOrderBody(WireModel):
-    # A missing key and `null` must fail the rule with its own message.
-    ticket_id: str = Field(default=None, validate_default=True)
+    ticket_id: str = Required()
 
     _ticket_id = field_validator("ticket_id", mode="before")(ticket_id_rule)
 

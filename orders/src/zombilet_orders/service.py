@@ -1,21 +1,21 @@
-"""Orders' use cases: one method each, raising domain errors the routes render."""
+"""Orders' use cases: load, let the order decide, save; domain errors for the routes."""
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from zombilet_common.bus import NotYet
+from zombilet_common.dialect import epoch_ms
 from zombilet_common.errors import BadRequestError, NotAuthorizedError, NotFoundError
 from zombilet_common.events import (
     ExpirationCompletedEvent,
+    OrderStatus,
     PaymentCreatedEvent,
     TicketCreatedEvent,
     TicketUpdatedEvent,
 )
-from zombilet_common.outbox import pending
-from zombilet_common.versioning import Verdict, VersionConflict
-from zombilet_orders.models import Order, OrderStatus, TicketReplica
+from zombilet_common.versioning import VersionConflict, not_yet_if_ahead, retry_on_conflict
+from zombilet_orders.models import Order, TicketReplica
 from zombilet_orders.repository import OrderRepository, TicketReplicaRepository
 
 log = logging.getLogger(__name__)
@@ -27,18 +27,11 @@ CLAIM_TRIES = 5
 # A transition out of `created` is final, so one re-read settles a lost race; spare tries
 # only guard against a version moved by something unforeseen.
 TRANSITION_TRIES = 3
+KEPT_CHANGING = NotYet("the order kept changing")
 
 
 class TicketAlreadyReserved(BadRequestError):
     message = "Ticket is already reserved"
-
-
-class CompletedOrderNotCancellable(BadRequestError):
-    message = "A completed order cannot be cancelled."
-
-
-def epoch_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
 
 
 class OrderService:
@@ -61,12 +54,11 @@ class OrderService:
             # Also before orders hears of a new ticket: callers retry.
             raise NotFoundError()
         now = self._now()
-        order = Order.new(user_id=user_id, ticket=ticket, expires_at=now + self._window)
+        order, event = Order.place(user_id=user_id, ticket=ticket, expires_at=now + self._window)
         if not await self._claim(ticket, order.id, epoch_ms(now)):
             raise TicketAlreadyReserved()
-        event = order.created_event()
         try:
-            await self._orders.insert(order, pending(event, event.message_id()))
+            await self._orders.insert(order, event)
         except Exception:
             await self._replicas.release(ticket.id, order.id)
             raise
@@ -85,88 +77,89 @@ class OrderService:
 
     async def cancel_order(self, *, user_id: str, order_id: str) -> None:
         """The owner's cancel: `created` → `cancelled`; `cancelled` stays; `complete` is 400."""
-        for _ in range(TRANSITION_TRIES):
-            order = await self.show_order(user_id=user_id, order_id=order_id)
-            if order.status is OrderStatus.COMPLETE:
-                raise CompletedOrderNotCancellable()
-            if order.status is OrderStatus.CANCELLED or await self._cancel(order):
-                return
-        raise VersionConflict("orders", order_id, expected=order.version)
+
+        async def attempt() -> None:
+            await self._cancel(await self.show_order(user_id=user_id, order_id=order_id))
+
+        await retry_on_conflict(attempt, tries=TRANSITION_TRIES)
 
     async def tickets_for(self, orders: list[Order]) -> dict[str, TicketReplica]:
         """The replica of each order's ticket as it is now."""
         return await self._replicas.by_ids([order.ticket_id for order in orders])
 
-    async def sync_ticket_created(self, event: TicketCreatedEvent) -> Verdict:
-        return await self._replicas.create(event.id, event.title, event.price, event.version)
+    async def sync_ticket_created(self, event: TicketCreatedEvent) -> NotYet | None:
+        # Applied, or the replica already exists (a redelivery, or a later version got there
+        # first): either way nothing is left to do.
+        await self._replicas.create(event.id, event.title, event.price, event.version)
+        return None
 
-    async def sync_ticket_updated(self, event: TicketUpdatedEvent) -> Verdict:
+    async def sync_ticket_updated(self, event: TicketUpdatedEvent) -> NotYet | None:
         # `userId` and `orderId` are ignored: who holds the ticket is orders' own claim.
-        return await self._replicas.apply(event.id, event.title, event.price, event.version)
+        verdict = await self._replicas.apply(event.id, event.title, event.price, event.version)
+        return not_yet_if_ahead(verdict)
 
-    async def expire_order(self, event: ExpirationCompletedEvent) -> None:
+    async def expire_order(self, event: ExpirationCompletedEvent) -> NotYet | None:
         """`expiration.completed`: cancel a `created` order whose window is over."""
-        for _ in range(TRANSITION_TRIES):
+
+        async def attempt() -> NotYet | None:
             order = await self._orders.get(event.order_id)
             if order is None:
                 log.warning("expiry of an unknown order", extra={"order_id": event.order_id})
-                return
+                return None
             if order.status is not OrderStatus.CREATED:
-                return
+                return None
             now = self._now()
             if not order.is_due(now):
                 wait = (order.expires_at - now).total_seconds()
-                raise NotYet("the order's window is not over", delay=wait)
-            if await self._cancel(order):
-                return
-        raise NotYet("the order kept changing")
+                return NotYet("the order's window is not over", delay=wait)
+            await self._cancel(order)
+            return None
 
-    async def complete_order(self, event: PaymentCreatedEvent) -> None:
-        """`payment.created`: a `created` order is paid; final orders are left alone."""
-        for _ in range(TRANSITION_TRIES):
+        return await retry_on_conflict(attempt, tries=TRANSITION_TRIES, exhausted=KEPT_CHANGING)
+
+    async def complete_paid_order(self, event: PaymentCreatedEvent) -> NotYet | None:
+        """`payment.created`: a `created` order is paid; final orders are left alone (payments
+        refunds a cancelled one)."""
+
+        async def attempt() -> NotYet | None:
             order = await self._orders.get(event.order_id)
             if order is None:
-                raise NotYet("order not found")
-            if order.status is not OrderStatus.CREATED:
-                return
-            done = replace(order, status=OrderStatus.COMPLETE, version=order.version + 1)
-            completed = done.completed_event()
-            try:
-                await self._orders.move(
-                    order, done.status, pending(completed, completed.message_id())
-                )
-            except VersionConflict:
-                continue
-            return
-        raise NotYet("the order kept changing")
+                # Its `order.created` write may be in flight.
+                return NotYet("order not found")
+            change = order.complete()
+            if change is not None:
+                await self._orders.move(order, *change)
+            return None
 
-    async def _cancel(self, order: Order) -> bool:
-        """Cancel a `created` order and free its ticket; False when another write won."""
-        done = replace(order, status=OrderStatus.CANCELLED, version=order.version + 1)
-        cancelled = done.cancelled_event()
-        try:
-            await self._orders.move(order, done.status, pending(cancelled, cancelled.message_id()))
-        except VersionConflict:
-            return False
+        return await retry_on_conflict(attempt, tries=TRANSITION_TRIES, exhausted=KEPT_CHANGING)
+
+    async def _cancel(self, order: Order) -> None:
+        """Cancel a `created` order and free its ticket; VersionConflict when another write won."""
+        change = order.cancel()
+        if change is None:
+            return
+        await self._orders.move(order, *change)
         # A crash right here leaves a claim by a cancelled order, which the next buyer replaces.
         await self._replicas.release(order.ticket_id, order.id)
-        return True
 
     async def _claim(self, ticket: TicketReplica, order_id: str, now_ms: int) -> bool:
         """Take the ticket for `order_id`: free, or held by a stale holder (SPEC.md §6.3)."""
-        for _ in range(CLAIM_TRIES):
+
+        async def attempt() -> bool:
             if await self._replicas.claim(ticket.id, order_id, now_ms):
                 return True
             current = await self._replicas.get(ticket.id)
             if current is None:
                 return False
-            if current.holder is None:
-                continue  # released between our write and our read
-            if not await self._is_stale(current, now_ms):
-                return False
-            if await self._replicas.take_over(ticket.id, current.holder, order_id, now_ms):
-                return True
-        return False
+            if current.holder is not None:
+                if not await self._is_stale(current, now_ms):
+                    return False
+                if await self._replicas.take_over(ticket.id, current.holder, order_id, now_ms):
+                    return True
+            # The holder changed between our write and our read: look again.
+            raise VersionConflict("ticket_replicas", ticket.id, expected=current.version)
+
+        return await retry_on_conflict(attempt, tries=CLAIM_TRIES, exhausted=False)
 
     async def _is_stale(self, ticket: TicketReplica, now_ms: int) -> bool:
         assert ticket.holder is not None

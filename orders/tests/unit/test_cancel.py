@@ -6,9 +6,8 @@ from typing import Any
 from bson import ObjectId
 
 from zombilet_common.events import ExpirationCompletedEvent, PaymentCreatedEvent
-from zombilet_orders.models import Order, OrderStatus
+from zombilet_orders.models import Order
 from zombilet_orders.repository import OrderRepository
-from zombilet_orders.service import OrderService
 
 
 async def cancel(orders, user: str, order_id: str):  # type: ignore[no-untyped-def]
@@ -29,7 +28,7 @@ async def test_cancel_frees_the_ticket_and_publishes_order_cancelled(orders, buy
 
     assert response.status_code == 204
     assert response.content == b""
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("cancelled", 1)
     assert (await orders.replica(ticket_id))["holder"] is None
     ((_, msg_id, data),) = await orders.published("order.cancelled")
@@ -49,7 +48,7 @@ async def test_cancelling_twice_answers_204_and_publishes_nothing_new(orders, bu
     await cancel(orders, buyer, order["id"])
     again = await cancel(orders, buyer, order["id"])
     assert again.status_code == 204
-    assert (await orders.doc(order["id"]))["version"] == 1
+    assert (await orders.doc("orders", order["id"]))["version"] == 1
     assert len(await orders.published("order.cancelled")) == 1
 
 
@@ -60,7 +59,7 @@ async def test_a_completed_order_cannot_be_cancelled(orders, buyer) -> None:
     response = await cancel(orders, buyer, order["id"])
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "A completed order cannot be cancelled."}]}
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("complete", 1)
     assert (await orders.replica(ticket_id))["holder"] == order["id"]
     assert await orders.published("order.cancelled") == []
@@ -71,7 +70,7 @@ async def test_another_users_order_is_not_authorized(orders, buyer) -> None:
     response = await cancel(orders, orders.new_id(), order["id"])
     assert response.status_code == 401
     assert response.json() == {"errors": [{"message": "Not authorized"}]}
-    assert (await orders.doc(order["id"]))["status"] == "created"
+    assert (await orders.doc("orders", order["id"]))["status"] == "created"
 
 
 async def test_unknown_order_is_not_found(orders, buyer) -> None:
@@ -83,7 +82,7 @@ async def test_cancel_needs_a_session(orders, buyer) -> None:
     order = await orders.placed(buyer, await orders.ticket())
     response = await orders.client.delete(f"/api/orders/{order['id']}")
     assert response.status_code == 401
-    assert (await orders.doc(order["id"]))["status"] == "created"
+    assert (await orders.doc("orders", order["id"]))["status"] == "created"
 
 
 class RaceBeforeWrite(OrderRepository):
@@ -93,34 +92,28 @@ class RaceBeforeWrite(OrderRepository):
         super().__init__(db, relay)
         self._meddle = meddle
 
-    async def move(self, read: Order, status: OrderStatus, event: Any) -> None:
+    async def move(self, read: Order, moved: Order, event: Any) -> None:
         meddle, self._meddle = self._meddle, None
         if meddle is not None:
             await meddle()
-        await super().move(read, status, event)
+        await super().move(read, moved, event)
 
 
-def racing(orders: Any, meddle: Any) -> None:
-    service = orders.service
-    orders.app.state.orders = OrderService(
-        RaceBeforeWrite(orders.db, orders.relay, meddle),
-        service._replicas,
-        window=service._window,
-        clock=orders.clock,
-    )
+async def racing(orders: Any, meddle: Any) -> None:
+    await orders.use_orders(RaceBeforeWrite(orders.db, orders.relay, meddle))
 
 
 async def test_a_payment_that_wins_the_race_makes_the_cancel_refused(orders, buyer) -> None:
     ticket_id = await orders.ticket()
     order = await orders.placed(buyer, ticket_id)
-    plain = orders.service
-    racing(orders, lambda: plain.complete_order(payment_for(order["id"])))
+    plain = orders.use_cases
+    await racing(orders, lambda: plain.complete_paid_order(payment_for(order["id"])))
 
     response = await cancel(orders, buyer, order["id"])
 
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "A completed order cannot be cancelled."}]}
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("complete", 1)
     assert (await orders.replica(ticket_id))["holder"] == order["id"]
     assert await orders.published("order.cancelled") == []
@@ -129,15 +122,15 @@ async def test_a_payment_that_wins_the_race_makes_the_cancel_refused(orders, buy
 
 async def test_an_expiry_that_wins_the_race_leaves_one_cancellation(orders, buyer) -> None:
     order = await orders.placed(buyer, await orders.ticket())
-    plain = orders.service
+    plain = orders.use_cases
 
     async def expire() -> None:
         orders.clock.advance(60)
         await plain.expire_order(ExpirationCompletedEvent(order_id=order["id"]))
 
-    racing(orders, expire)
+    await racing(orders, expire)
     response = await cancel(orders, buyer, order["id"])
 
     assert response.status_code == 204
-    assert (await orders.doc(order["id"]))["version"] == 1
+    assert (await orders.doc("orders", order["id"]))["version"] == 1
     assert len(await orders.published("order.cancelled")) == 1

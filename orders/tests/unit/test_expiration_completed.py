@@ -20,7 +20,7 @@ async def test_a_due_order_is_cancelled_and_frees_its_ticket(orders, buyer) -> N
     msg = await orders.deliver(expiry(order["id"]))
 
     assert msg.answers == ["ack"]
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("cancelled", 1)
     assert (await orders.replica(ticket_id))["holder"] is None
     ((_, msg_id, data),) = await orders.published("order.cancelled")
@@ -38,7 +38,7 @@ async def test_one_second_early_counts_as_due(orders, buyer) -> None:
     order = await orders.placed(buyer, await orders.ticket())
     orders.clock.advance(59)
     assert (await orders.deliver(expiry(order["id"]))).answers == ["ack"]
-    assert (await orders.doc(order["id"]))["status"] == "cancelled"
+    assert (await orders.doc("orders", order["id"]))["status"] == "cancelled"
 
 
 async def test_an_early_expiry_waits_until_expires_at(orders, buyer) -> None:
@@ -47,7 +47,7 @@ async def test_an_early_expiry_waits_until_expires_at(orders, buyer) -> None:
     msg = await orders.deliver(expiry(order["id"]))
     assert msg.answers == ["nak"]
     assert msg.nak_delays == [40.0]
-    assert (await orders.doc(order["id"]))["status"] == "created"
+    assert (await orders.doc("orders", order["id"]))["status"] == "created"
     assert await orders.published("order.cancelled") == []
 
 
@@ -57,7 +57,7 @@ async def test_a_redelivery_after_cancelling_changes_nothing(orders, buyer) -> N
     await orders.deliver(expiry(order["id"]))
     again = await orders.deliver(expiry(order["id"]), num_delivered=2)
     assert again.answers == ["ack"]
-    assert (await orders.doc(order["id"]))["version"] == 1
+    assert (await orders.doc("orders", order["id"]))["version"] == 1
     assert len(await orders.published("order.cancelled")) == 1
 
 
@@ -71,7 +71,7 @@ async def test_a_completed_order_is_left_alone(orders, buyer) -> None:
     )
     orders.clock.advance(120)
     assert (await orders.deliver(expiry(order["id"]))).answers == ["ack"]
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("complete", 1)
     assert (await orders.replica(ticket_id))["holder"] == order["id"]
     assert await orders.published("order.cancelled") == []

@@ -5,19 +5,13 @@ from bson import ObjectId
 from zombilet_common.events import ExpirationCompletedEvent, PaymentCreatedEvent
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.testing.messages import RecordingPublisher
-from zombilet_orders.main import OUTBOX_COLLECTIONS
-from zombilet_orders.service import OrderService
+from zombilet_orders.main import SERVICE
+from zombilet_orders.repository import OrderRepository
 
 
 async def test_events_left_by_a_crash_are_published_once_at_restart(orders, buyer) -> None:
     # A relay that never runs stands for a process that died right after its writes.
-    service = orders.service
-    orders.app.state.orders = OrderService(
-        type(service._orders)(orders.db, OutboxRelay(RecordingPublisher(), [])),
-        service._replicas,
-        window=service._window,
-        clock=orders.clock,
-    )
+    await orders.use_orders(OrderRepository(orders.db, OutboxRelay(RecordingPublisher(), [])))
     paid = await orders.placed(buyer, await orders.ticket())
     expired = await orders.placed(buyer, await orders.ticket())
     await orders.deliver(
@@ -27,7 +21,7 @@ async def test_events_left_by_a_crash_are_published_once_at_restart(orders, buye
     await orders.deliver(ExpirationCompletedEvent(order_id=expired["id"]))
 
     restarted = RecordingPublisher()
-    relay = OutboxRelay(restarted, [orders.db[name] for name in OUTBOX_COLLECTIONS])
+    relay = OutboxRelay(restarted, [orders.db[name] for name in SERVICE.outbox])
     await relay.start()
     await relay.stop()
 

@@ -20,7 +20,7 @@ async def test_a_created_order_is_completed_and_keeps_its_ticket(orders, buyer) 
     msg = await orders.deliver(payment(order["id"]))
 
     assert msg.answers == ["ack"]
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("complete", 1)
     assert (await orders.replica(ticket_id))["holder"] == order["id"]
     ((_, msg_id, data),) = await orders.published("order.completed")
@@ -41,7 +41,7 @@ async def test_a_duplicate_is_acked_and_changes_nothing(orders, buyer) -> None:
     await orders.deliver(event)
     again = await orders.deliver(event, num_delivered=2)
     assert again.answers == ["ack"]
-    assert (await orders.doc(order["id"]))["version"] == 1
+    assert (await orders.doc("orders", order["id"]))["version"] == 1
     assert len(await orders.published("order.completed")) == 1
 
 
@@ -50,7 +50,7 @@ async def test_a_cancelled_order_is_left_cancelled(orders, buyer) -> None:
     await orders.client.delete(f"/api/orders/{order['id']}", headers=orders.session(buyer))
     msg = await orders.deliver(payment(order["id"]))
     assert msg.answers == ["ack"]
-    doc = await orders.doc(order["id"])
+    doc = await orders.doc("orders", order["id"])
     assert (doc["status"], doc["version"]) == ("cancelled", 1)
     assert await orders.published("order.completed") == []
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from zombilet_common.dialect import epoch_ms
 from zombilet_payments.gateways import PaymentGateway, Refunded, RefundFailed
 from zombilet_payments.models import Payment, refund_key
 from zombilet_payments.repository import OrderReplicaRepository, PaymentRepository
@@ -45,7 +46,7 @@ class Compensation:
         payment = await self._payments.by_order(order_id)
         if payment is not None and not payment.refunded:
             await self.refund(payment)
-        await self._replicas.mark_reconciled(order_id, int(self._now().timestamp() * 1000))
+        await self._replicas.mark_reconciled(order_id, epoch_ms(self._now()))
 
     async def refund(self, payment: Payment) -> None:
         """Refund `payment` in full and record it (version +1); nothing is published."""

@@ -3,19 +3,18 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from zombilet_common.app import create_service_app
-from zombilet_common.health import Check
+from zombilet_common.declaration import ServiceDeclaration
+from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay
-from zombilet_common.runtime import open_runtime, serve
-from zombilet_common.settings import load_settings
+from zombilet_common.runtime import Runtime
 from zombilet_payments.compensation import Compensation, RefundSweeper
-from zombilet_payments.events import SERVICE_NAME
-from zombilet_payments.events.listeners import listeners
+from zombilet_payments.events.listeners.order_cancelled import OrderCancelledListener
+from zombilet_payments.events.listeners.order_completed import OrderCompletedListener
+from zombilet_payments.events.listeners.order_created import OrderCreatedListener
 from zombilet_payments.gateways import PaymentGateway
 from zombilet_payments.gateways.offline import OfflineGateway
 from zombilet_payments.gateways.stripe_api import StripeGateway
@@ -28,9 +27,14 @@ from zombilet_payments.routes import router
 from zombilet_payments.service import PaymentService
 from zombilet_payments.settings import Settings
 
-OUTBOX_COLLECTIONS = ("payments",)
+SERVICE = ServiceDeclaration(
+    Settings,
+    router=router,
+    listeners=(OrderCreatedListener, OrderCancelledListener, OrderCompletedListener),
+    outbox=("payments",),
+)
 
-Database = AsyncDatabase[dict[str, Any]]
+Database = AsyncDatabase[Document]
 
 
 async def build_gateway(settings: Settings, db: Database) -> PaymentGateway:
@@ -61,46 +65,27 @@ async def build_service(
     return service, compensation
 
 
-def create_app(settings: Settings) -> FastAPI:
-    checks: dict[str, Check] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened: list[PaymentGateway] = []
+@asynccontextmanager
+async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[PaymentService]:
+    gateway = await build_gateway(settings, runtime.database)
+    try:
+        service, compensation = await build_service(
+            runtime.database, runtime.outbox_relay, gateway, currency=settings.stripe_currency
+        )
+        sweeper = RefundSweeper(compensation)
+        sweeper.start()
         try:
-            async with open_runtime(
-                SERVICE_NAME,
-                nats_url=settings.nats_url,
-                mongo_uri=settings.mongo_uri,
-                checks=checks,
-            ) as runtime:
-                db = runtime.database
-                relay = await runtime.start_relay([db[name] for name in OUTBOX_COLLECTIONS])
-                gateway = await build_gateway(settings, db)
-                opened.append(gateway)
-                service, compensation = await build_service(
-                    db, relay, gateway, currency=settings.stripe_currency
-                )
-                app.state.payments = service
-                sweeper = RefundSweeper(compensation)
-                sweeper.start()
-                await runtime.start_listeners(listeners(service))
-                try:
-                    yield
-                finally:
-                    await sweeper.stop()
+            yield service
         finally:
-            # After the runtime has stopped the listeners, which may be refunding.
-            for gateway in opened:
-                await gateway.close()
+            await sweeper.stop()
+    finally:
+        # Once the listeners, which may be refunding, have stopped.
+        await gateway.close()
 
-    app = create_service_app(
-        title="zombilet-payments", lifespan=lifespan, checks=checks, jwt_key=settings.jwt_key
-    )
-    app.state.settings = settings
-    app.include_router(router)
-    return app
+
+def create_app(settings: Settings) -> FastAPI:
+    return SERVICE.create_app(settings, wire)
 
 
 def run() -> None:
-    serve(load_settings(Settings), create_app)
+    SERVICE.run(create_app)

@@ -3,16 +3,12 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
 
 from bson import ObjectId
 
-
-class OrderStatus(StrEnum):
-    CREATED = "created"
-    CANCELLED = "cancelled"
-    COMPLETE = "complete"
+from zombilet_common.dialect import as_bool, as_utc
+from zombilet_common.events import OrderCreatedEvent, OrderStatus, PaymentCreatedEvent
+from zombilet_common.mongo import Document
 
 
 @dataclass(frozen=True)
@@ -27,9 +23,9 @@ class OrderReplica:
     version: int
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "OrderReplica":
+    def from_document(cls, doc: Document) -> "OrderReplica":
         return cls(
-            id=str(doc["_id"]),
+            id=doc["id"],
             user_id=str(doc["user_id"]),
             status=OrderStatus(doc["status"]),
             price=doc["price"],
@@ -50,8 +46,10 @@ class Payment:
     version: int
 
     @classmethod
-    def new(cls, *, order_id: str, stripe_id: str, amount: int, currency: str) -> "Payment":
-        return cls(
+    def new(
+        cls, *, order_id: str, stripe_id: str, amount: int, currency: str
+    ) -> tuple["Payment", PaymentCreatedEvent]:
+        payment = cls(
             id=str(ObjectId()),
             order_id=order_id,
             stripe_id=stripe_id,
@@ -61,13 +59,14 @@ class Payment:
             refund_id=None,
             version=0,
         )
+        event = PaymentCreatedEvent(
+            id=payment.id, version=0, order_id=order_id, stripe_id=stripe_id
+        )
+        return payment, event
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> Document:
         """The fields stored at insert; `version` and the outbox are added by the insert."""
         return {
-            "_id": ObjectId(self.id),
-            # Reference ids are stored as their 24-hex strings: the local Mongo-wire store
-            # cannot match a non-`_id` field holding an ObjectId.
             "order_id": self.order_id,
             "stripe_id": self.stripe_id,
             "amount": self.amount,
@@ -78,18 +77,30 @@ class Payment:
         }
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "Payment":
+    def from_document(cls, doc: Document) -> "Payment":
         return cls(
-            id=str(doc["_id"]),
+            id=doc["id"],
             order_id=str(doc["order_id"]),
             stripe_id=doc["stripe_id"],
             amount=doc["amount"],
             currency=doc["currency"],
-            # The local Mongo-wire store keeps a boolean written by `$set` as 0 / 1.
-            refunded=bool(doc["refunded"]),
+            refunded=as_bool(doc["refunded"]),
             refund_id=doc.get("refund_id"),
             version=doc["version"],
         )
+
+
+def order_replica_fields(event: OrderCreatedEvent) -> Document:
+    """A new order replica: what `order.created` says, and a free charge claim."""
+    return {
+        "user_id": event.user_id,
+        "status": event.status,
+        "price": event.ticket.price,
+        "expires_at": event.expires_at,
+        "claim_at": 0,
+        "claim_id": "",
+        "reconcile": False,
+    }
 
 
 def minor_units(price: float) -> int:
@@ -106,8 +117,3 @@ def charge_key(order_id: str, token: str) -> str:
 def refund_key(payment_id: str) -> str:
     """Stripe's idempotency key of a payment's refund: however often it is tried, one refund."""
     return f"zombilet-refund-{payment_id}"
-
-
-def as_utc(value: datetime) -> datetime:
-    """A stored time as an aware UTC time (BSON dates carry no zone)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

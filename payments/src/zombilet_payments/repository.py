@@ -8,18 +8,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from zombilet_common.events import OrderCreatedEvent
+from zombilet_common.collection import Collection
+from zombilet_common.dialect import object_id
+from zombilet_common.events import OrderCreatedEvent, OrderStatus, PaymentCreatedEvent
 from zombilet_common.mongo import Document
-from zombilet_common.outbox import OutboxRelay, Pending
-from zombilet_common.versioning import (
-    Verdict,
-    VersionConflict,
-    apply_replica,
-    insert_replica,
-    insert_versioned,
-    update_versioned,
-)
-from zombilet_payments.models import OrderReplica, OrderStatus, Payment
+from zombilet_common.outbox import OutboxRelay
+from zombilet_common.versioning import Verdict, VersionConflict
+from zombilet_payments.models import OrderReplica, Payment, order_replica_fields
 
 CLAIM_TTL_MS = 120_000
 """A charge claim older than this belongs to a request that died; another may take it."""
@@ -35,98 +30,78 @@ class OrderReplicaRepository:
     (a charge may exist for this order and has not been checked against a cancel yet)."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.collection: AsyncCollection[Document] = db["order_replicas"]
+        self.replicas = Collection(db, "order_replicas")
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("status", 1), ("reconcile", 1)])
+        await self.replicas.raw.create_index([("status", 1), ("reconcile", 1)])
 
     async def get(self, order_id: str) -> OrderReplica | None:
-        doc = await self.collection.find_one({"_id": ObjectId(order_id)})
+        doc = await self.replicas.get(order_id)
         return None if doc is None else OrderReplica.from_document(doc)
 
     async def insert(self, event: OrderCreatedEvent) -> Verdict:
-        doc = {
-            "_id": ObjectId(event.id),
-            # A string, as every reference id here (see Payment.document).
-            "user_id": event.user_id,
-            "status": event.status,
-            "price": event.ticket.price,
-            "expires_at": event.expires_at,
-            "claim_at": 0,
-            "claim_id": "",
-            "reconcile": False,
-        }
-        return await insert_replica(self.collection, doc, version=event.version)
+        return await self.replicas.insert_replica(
+            event.id, order_replica_fields(event), version=event.version
+        )
 
     async def apply_status(self, order_id: str, version: int, status: OrderStatus) -> Verdict:
-        return await apply_replica(
-            self.collection, ObjectId(order_id), version=version, fields={"status": status.value}
-        )
+        fields = {"status": status.value}
+        return await self.replicas.apply_replica(order_id, version=version, fields=fields)
 
     async def claim(self, order_id: str, claim_id: str, now_ms: int) -> bool:
         """Take the order's charge claim: one conditional write, so one request of many wins."""
-        result = await self.collection.update_one(
-            {
-                "_id": ObjectId(order_id),
-                "status": OrderStatus.CREATED.value,
-                "claim_at": {"$lt": now_ms - CLAIM_TTL_MS},
-            },
+        return await self.replicas.update_where(
+            order_id,
+            {"status": OrderStatus.CREATED.value, "claim_at": {"$lt": now_ms - CLAIM_TTL_MS}},
             {"$set": {"claim_at": now_ms, "claim_id": claim_id, "reconcile": True}},
         )
-        return result.matched_count == 1
 
     async def release(self, order_id: str, claim_id: str) -> None:
         """Give the claim back, unless a later request already took it over."""
-        await self.collection.update_one(
-            {"_id": ObjectId(order_id), "claim_id": claim_id},
-            {"$set": {"claim_at": 0, "claim_id": ""}},
+        await self.replicas.update_where(
+            order_id, {"claim_id": claim_id}, {"$set": {"claim_at": 0, "claim_id": ""}}
         )
 
     async def to_reconcile(self, *, after: str | None, limit: int) -> list[str]:
         """Cancelled orders with a charge attempt nobody has checked since, by id after `after`."""
         query: Document = {"status": OrderStatus.CANCELLED.value, "reconcile": True}
         if after is not None:
-            query["_id"] = {"$gt": ObjectId(after)}
-        cursor = self.collection.find(query, {"_id": 1}).sort("_id", 1).limit(limit)
-        return [str(doc["_id"]) async for doc in cursor]
+            query["_id"] = {"$gt": object_id(after)}
+        return [doc["id"] for doc in await self.replicas.find(query, limit=limit)]
 
     async def mark_reconciled(self, order_id: str, now_ms: int) -> None:
         """Checked: no unrefunded charge, and no live claim that could still store one."""
-        await self.collection.update_one(
-            {"_id": ObjectId(order_id), "claim_at": {"$lt": now_ms - CLAIM_TTL_MS}},
-            {"$set": {"reconcile": False}},
+        await self.replicas.update_where(
+            order_id, {"claim_at": {"$lt": now_ms - CLAIM_TTL_MS}}, {"$set": {"reconcile": False}}
         )
 
 
 class PaymentRepository:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self.collection: AsyncCollection[Document] = db["payments"]
-        self._relay = relay
+        self.payments = Collection(db, "payments", relay=relay)
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index("order_id", unique=True)
+        await self.payments.raw.create_index("order_id", unique=True)
 
     async def by_order(self, order_id: str) -> Payment | None:
-        doc = await self.collection.find_one({"order_id": order_id}, {"outbox": 0})
+        doc = await self.payments.find_one({"order_id": order_id})
         return None if doc is None else Payment.from_document(doc)
 
-    async def insert(self, payment: Payment, event: Pending) -> None:
+    async def insert(self, payment: Payment, event: PaymentCreatedEvent) -> None:
         """Store a new payment at version 0 with its `payment.created` event."""
         try:
-            await insert_versioned(self.collection, payment.document(), event)
+            await self.payments.insert(payment.id, payment.document(), event)
         except DuplicateKeyError:
             raise PaymentExists(payment.order_id) from None
-        self._relay.dispatch(self.collection, ObjectId(payment.id), event)
 
     async def mark_refunded(self, payment: Payment, refund_id: str) -> bool:
         """Record the refund at version +1; False when another writer recorded it first."""
         try:
-            await update_versioned(
-                self.collection,
-                ObjectId(payment.id),
+            await self.payments.update(
+                payment.id,
                 payment.version,
                 {"$set": {"refunded": True, "refund_id": refund_id}},
-                extra_filter={"refunded": False},
+                where={"refunded": False},
             )
         except VersionConflict:
             return False

@@ -2,21 +2,17 @@
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
+from zombilet_common.body import Required
 from zombilet_common.events import WireModel
 from zombilet_common.ids import is_object_id
 from zombilet_payments.models import Payment
 
 
-def _field() -> Any:
-    # A missing key and `null` must fail their rule with its own message.
-    return Field(default=None, validate_default=True)
-
-
 class CreatePaymentBody(WireModel):
-    token: str = _field()
-    order_id: str = _field()
+    token: str = Required()
+    order_id: str = Required()
 
     @field_validator("token", mode="before")
     @classmethod

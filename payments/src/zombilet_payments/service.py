@@ -5,6 +5,8 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from zombilet_common.bus import NotYet
+from zombilet_common.dialect import epoch_ms
 from zombilet_common.errors import (
     BadRequestError,
     NotAuthorizedError,
@@ -16,10 +18,9 @@ from zombilet_common.events import (
     OrderCancelledEvent,
     OrderCompletedEvent,
     OrderCreatedEvent,
-    PaymentCreatedEvent,
+    OrderStatus,
 )
-from zombilet_common.outbox import pending
-from zombilet_common.versioning import Verdict
+from zombilet_common.versioning import Verdict, not_yet_if_ahead
 from zombilet_payments.compensation import Compensation, RefundFailure
 from zombilet_payments.gateways import (
     Charged,
@@ -30,7 +31,7 @@ from zombilet_payments.gateways import (
     Refused,
     Unreachable,
 )
-from zombilet_payments.models import OrderReplica, OrderStatus, Payment, charge_key, minor_units
+from zombilet_payments.models import OrderReplica, Payment, charge_key, minor_units
 from zombilet_payments.repository import OrderReplicaRepository, PaymentExists, PaymentRepository
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class PaymentService:
             raise NotAuthorizedError()
         await self._check_payable(replica)
         claim_id = uuid.uuid4().hex
-        if not await self._replicas.claim(order_id, claim_id, self._now_ms()):
+        if not await self._replicas.claim(order_id, claim_id, epoch_ms(self._now())):
             # Apply the state rules to what is there now (it may have been paid or cancelled).
             current = await self._replicas.get(order_id)
             if current is not None:
@@ -116,23 +117,26 @@ class PaymentService:
         finally:
             await self._replicas.release(order_id, claim_id)
 
-    async def record_order(self, event: OrderCreatedEvent) -> Verdict:
+    async def record_order(self, event: OrderCreatedEvent) -> NotYet | None:
         """`order.created`: a new replica at the event's version; an existing one is left alone."""
-        return await self._replicas.insert(event)
+        await self._replicas.insert(event)
+        return None
 
-    async def complete_order(self, event: OrderCompletedEvent) -> Verdict:
-        return await self._replicas.apply_status(event.id, event.version, OrderStatus.COMPLETE)
+    async def sync_order_completed(self, event: OrderCompletedEvent) -> NotYet | None:
+        verdict = await self._replicas.apply_status(event.id, event.version, OrderStatus.COMPLETE)
+        return not_yet_if_ahead(verdict)
 
-    async def cancel_order(self, event: OrderCancelledEvent) -> Verdict:
+    async def settle_order_cancelled(self, event: OrderCancelledEvent) -> NotYet | None:
         """`order.cancelled`: apply it, then refund a charge the order may hold (also when the
-        event is a duplicate: the earlier delivery may have failed to refund)."""
+        event is a duplicate: the earlier delivery may have failed to refund). RefundFailure
+        when the gateway did not refund."""
         verdict = await self._replicas.apply_status(event.id, event.version, OrderStatus.CANCELLED)
         if verdict is Verdict.AHEAD:
-            return verdict
+            return not_yet_if_ahead(verdict)
         replica = await self._replicas.get(event.id)
         if replica is not None and replica.status is OrderStatus.CANCELLED:
             await self._compensation.settle_cancelled(event.id)
-        return verdict
+        return None
 
     async def _check_payable(self, replica: OrderReplica) -> None:
         if replica.status is OrderStatus.CANCELLED:
@@ -160,14 +164,11 @@ class PaymentService:
                 raise ProviderUnreachable()
 
     async def _record(self, replica: OrderReplica, charge_id: str, amount: int) -> Payment:
-        payment = Payment.new(
+        payment, event = Payment.new(
             order_id=replica.id, stripe_id=charge_id, amount=amount, currency=self._currency
         )
-        event = PaymentCreatedEvent(
-            id=payment.id, version=0, order_id=payment.order_id, stripe_id=charge_id
-        )
         try:
-            await self._payments.insert(payment, pending(event, event.message_id()))
+            await self._payments.insert(payment, event)
         except PaymentExists:
             await self._compensation.refund_stray_charge(replica.id, charge_id)
             raise OrderAlreadyPaid() from None
@@ -181,6 +182,3 @@ class PaymentService:
                 log.warning("refund after a late payment failed", extra={"order_id": replica.id})
             raise OrderNotPayable()
         return payment
-
-    def _now_ms(self) -> int:
-        return int(self._now().timestamp() * 1000)

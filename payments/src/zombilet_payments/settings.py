@@ -5,10 +5,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator
 
-from zombilet_common.settings import MongoUri, NatsUrl, ServiceSettings
+from zombilet_common.settings import HttpUrl, MongoUri, NatsUrl, ServiceSettings
 
 _CURRENCY = re.compile(r"[a-z]{3}")
-_HTTP_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 
 
 def _currency(value: object) -> object:
@@ -17,14 +16,7 @@ def _currency(value: object) -> object:
     return value.strip().lower()
 
 
-def _http_url(value: object) -> object:
-    if isinstance(value, str) and _HTTP_URL.fullmatch(value.strip()):
-        return value.strip().rstrip("/")
-    raise ValueError("expected an http:// or https:// URL")
-
-
 Currency = Annotated[str, BeforeValidator(_currency)]
-HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 
 
 class Settings(ServiceSettings):

@@ -20,8 +20,9 @@ from zombilet_common.events import (
     OrderTicket,
     OrderTicketRef,
 )
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
 from zombilet_payments.main import create_app
@@ -43,7 +44,6 @@ class Bus:
 
     nc: NatsClient
     js: JetStreamContext
-    seen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     async def publish(self, event: Event, msg_id: str | None = None) -> int:
         """Publish to JetStream; the stream sequence it got."""
@@ -56,14 +56,7 @@ class Bus:
 
     async def watch(self, subject: str) -> list[dict[str, Any]]:
         """Every message published on `subject` from now on, with its `Nats-Msg-Id`."""
-        seen = self.seen.setdefault(subject, [])
-
-        async def keep(msg: Any) -> None:
-            seen.append({"data": msg.data, "msg_id": (msg.headers or {}).get("Nats-Msg-Id")})
-
-        await self.nc.subscribe(subject, cb=keep)
-        await self.nc.flush()
-        return seen
+        return await collect(self.nc, subject)
 
     async def acked_up_to(self, durable: str, seq: int) -> bool:
         info = await self.js.consumer_info("ORDERS", durable)
@@ -87,16 +80,13 @@ class LivePayments:
     app: FastAPI
     settings: Settings
     bus: Bus
+    db: Any
     buyer: str = field(default_factory=lambda: str(ObjectId()))
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://payments.test"
         )
-
-    @property
-    def db(self) -> Any:
-        return self.app.state.payments._payments.collection.database
 
     @property
     def cookie(self) -> dict[str, str]:
@@ -144,6 +134,7 @@ async def start_payments(servers: Servers, nats_url: str, bus: Bus) -> AsyncIter
     """Starts payments apps (their lifespans) on one fresh database; stops them at the end."""
     database = fresh_name("payments")
     async with AsyncExitStack() as stack:
+        db = await stack.enter_async_context(stored(servers.mongo_uri(database)))
 
         async def start(**overrides: Any) -> LivePayments:
             settings = Settings(
@@ -154,6 +145,6 @@ async def start_payments(servers: Servers, nats_url: str, bus: Bus) -> AsyncIter
             )
             app = create_app(settings)
             await stack.enter_async_context(running(app))
-            return LivePayments(app, settings, bus)
+            return LivePayments(app, settings, bus, db)
 
         yield start

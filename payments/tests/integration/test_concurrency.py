@@ -65,7 +65,7 @@ async def test_a_payment_is_found_by_its_order_on_the_mongo_wire_store(start_pay
         assert (await live.pay(client, order_id)).status_code == 201
         again = await live.pay(client, order_id)
     assert again.json() == {"errors": [{"message": ALREADY_PAID}]}
-    assert await live.app.state.payments._payments.by_order(order_id) is not None
+    assert await live.db.payments.count_documents({"order_id": order_id}) == 1
 
 
 async def test_the_unique_index_refuses_a_second_payment(start_payments) -> None:

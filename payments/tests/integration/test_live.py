@@ -2,7 +2,6 @@
 payment event out, and the refunds of SPEC.md §7.4."""
 
 import asyncio
-import json
 
 import pytest
 from bson import ObjectId
@@ -25,7 +24,7 @@ async def test_a_replicated_order_is_paid_and_payment_created_published(start_pa
     payment = response.json()
     await wait_until(lambda: len(published) == 1, within=5)
     assert published[0]["msg_id"] == f"payment.created:{payment['id']}:0"
-    assert json.loads(published[0]["data"]) == {
+    assert published[0]["data"] == {
         "id": payment["id"],
         "version": 0,
         "orderId": order_id,

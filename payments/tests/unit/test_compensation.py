@@ -2,10 +2,10 @@
 after the cancel, a cancel of a charged order, failed refunds retried, the sweep."""
 
 import asyncio
-from datetime import UTC, datetime
 
 from bson import ObjectId
 
+from zombilet_common.dialect import epoch_ms
 from zombilet_common.testing.wait import wait_until
 
 CANNOT_BE_PAID = {"errors": [{"message": "This order cannot be paid."}]}
@@ -119,8 +119,8 @@ async def test_the_sweep_refunds_a_payment_left_by_a_crash(payments) -> None:
 
 async def test_the_sweep_leaves_a_live_claim_alone(payments) -> None:
     order_id = await payments.order()
-    now_ms = int(datetime.now(UTC).timestamp() * 1000)
-    await payments.service._replicas.claim(order_id, "charging-now", now_ms)
+    now_ms = epoch_ms(payments.clock())
+    await payments.replicas.claim(order_id, "charging-now", now_ms)
     await payments.db.order_replicas.update_one(
         {"_id": ObjectId(order_id)}, {"$set": {"status": "cancelled"}}
     )

@@ -1,10 +1,11 @@
 """The order replica (SPEC.md §8.3) and compensation (§7.4), through the listeners with fake
 JetStream messages that record their answers."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bson import ObjectId
 
+from zombilet_common.dialect import as_utc
 from zombilet_common.events import OrderCreatedEvent, OrderTicket
 from zombilet_common.testing.messages import FakeMessage
 
@@ -16,7 +17,7 @@ async def test_order_created_stores_the_replica_at_version_0(payments) -> None:
 
     assert replica["user_id"] == payments.buyer
     assert (replica["status"], replica["price"], replica["version"]) == ("created", 25.5, 0)
-    assert replica["expires_at"] > datetime.now(UTC)
+    assert as_utc(replica["expires_at"]) > payments.clock()
 
 
 async def test_order_created_again_is_acked_and_changes_nothing(payments) -> None:
@@ -27,7 +28,7 @@ async def test_order_created_again_is_acked_and_changes_nothing(payments) -> Non
         version=0,
         status="created",
         user_id=payments.buyer,
-        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+        expires_at=payments.clock() + timedelta(minutes=5),
         ticket=OrderTicket(id=str(ObjectId()), title="Other", price=1.0),
     )
     msg = FakeMessage.of(event, num_delivered=2)

@@ -3,6 +3,7 @@ database, every refund accepted, each call logged at INFO."""
 
 import logging
 import re
+from typing import Any
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
@@ -13,8 +14,13 @@ from zombilet_payments.repository import GatewayLedgerRepository
 
 
 @pytest.fixture
-async def offline() -> OfflineGateway:
-    ledger = GatewayLedgerRepository(AsyncMongoMockClient(tz_aware=True)["payments"])
+def database() -> Any:
+    return AsyncMongoMockClient(tz_aware=True)["payments"]
+
+
+@pytest.fixture
+async def offline(database: Any) -> OfflineGateway:
+    ledger = GatewayLedgerRepository(database)
     await ledger.ensure_indexes()
     return OfflineGateway(ledger)
 
@@ -80,7 +86,7 @@ async def test_each_call_is_logged_at_info(offline, caplog) -> None:
     assert records[0].outcome == "charged"
 
 
-async def test_keys_survive_a_restart(offline) -> None:
+async def test_keys_survive_a_restart(offline, database) -> None:
     first = await _charge(offline, "tok_visa", "key-r")
-    restarted = OfflineGateway(offline._ledger)
+    restarted = OfflineGateway(GatewayLedgerRepository(database))
     assert await _charge(restarted, "tok_visa", "key-r") == first

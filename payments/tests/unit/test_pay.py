@@ -2,10 +2,13 @@
 the claim, the outcomes, and the payment stored with its `payment.created`."""
 
 import json
-import time
+from typing import Any
 
 import pytest
 from bson import ObjectId
+
+from zombilet_common.dialect import epoch_ms
+from zombilet_payments.repository import OrderReplicaRepository
 
 CANNOT_BE_PAID = {"errors": [{"message": "This order cannot be paid."}]}
 ALREADY_PAID = {"errors": [{"message": "This order has already been paid."}]}
@@ -147,8 +150,8 @@ async def test_token_is_trimmed_before_the_charge(payments) -> None:
 
 async def test_a_live_claim_means_a_payment_in_progress(payments) -> None:
     order_id = await payments.order()
-    now_ms = int(time.time() * 1000)
-    assert await payments.service._replicas.claim(order_id, "another-request", now_ms - 1000)
+    now_ms = epoch_ms(payments.clock())
+    assert await payments.replicas.claim(order_id, "another-request", now_ms - 1000)
 
     response = await payments.pay(order_id)
 
@@ -159,8 +162,8 @@ async def test_a_live_claim_means_a_payment_in_progress(payments) -> None:
 
 async def test_a_claim_older_than_120_s_is_taken_over(payments) -> None:
     order_id = await payments.order()
-    now_ms = int(time.time() * 1000)
-    assert await payments.service._replicas.claim(order_id, "a-dead-request", now_ms - 121_000)
+    now_ms = epoch_ms(payments.clock())
+    assert await payments.replicas.claim(order_id, "a-dead-request", now_ms - 121_000)
 
     response = await payments.pay(order_id)
 
@@ -172,17 +175,16 @@ async def test_a_claim_won_after_another_request_paid_says_already_paid(
     payments, monkeypatch
 ) -> None:
     order_id = await payments.order()
-    replicas = payments.service._replicas
-    claim = replicas.claim
+    claim = OrderReplicaRepository.claim
 
-    async def another_request_pays_first(*args: object) -> bool:
+    async def another_request_pays_first(self: OrderReplicaRepository, *args: Any) -> bool:
         # This request passed the state checks; another one claims, charges, stores and
         # releases before this one claims.
-        monkeypatch.setattr(replicas, "claim", claim)
+        monkeypatch.setattr(OrderReplicaRepository, "claim", claim)
         assert (await payments.pay(order_id, "tok_visa")).status_code == 201
-        return await claim(*args)
+        return await claim(self, *args)
 
-    monkeypatch.setattr(replicas, "claim", another_request_pays_first)
+    monkeypatch.setattr(OrderReplicaRepository, "claim", another_request_pays_first)
     response = await payments.pay(order_id, "tok_visa")
 
     assert response.json() == ALREADY_PAID

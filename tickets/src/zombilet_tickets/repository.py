@@ -1,80 +1,66 @@
 """Every read and write of tickets' database."""
 
-from bson import ObjectId
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from zombilet_common.collection import Collection
+from zombilet_common.dialect import object_id
+from zombilet_common.events import TicketCreatedEvent, TicketUpdatedEvent
 from zombilet_common.mongo import Document
-from zombilet_common.outbox import OutboxRelay, Pending
-from zombilet_common.versioning import VersionConflict, insert_versioned, update_versioned
+from zombilet_common.outbox import OutboxRelay
+from zombilet_common.versioning import VersionConflict
 from zombilet_tickets.models import Ticket
-
-
-def _without_outbox() -> Document:
-    # The outbox is the relay's business. A fresh dict per query: mongomock adds `_id` to the
-    # projection it is given, which a real store then reads as an inclusion projection.
-    return {"outbox": 0, "outbox_pending": 0}
 
 
 class TicketRepository:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self.collection: AsyncCollection[Document] = db["tickets"]
-        self._relay = relay
+        self.tickets = Collection(db, "tickets", relay=relay)
 
     async def get(self, ticket_id: str) -> Ticket | None:
-        doc = await self.collection.find_one({"_id": ObjectId(ticket_id)}, _without_outbox())
+        doc = await self.tickets.get(ticket_id)
         return None if doc is None else Ticket.from_document(doc)
 
     async def page(self, limit: int, before: str | None) -> list[Ticket]:
         """At most `limit` tickets with an id below `before`, newest (highest id) first."""
-        query = {} if before is None else {"_id": {"$lt": ObjectId(before)}}
-        cursor = self.collection.find(query, _without_outbox()).sort("_id", -1).limit(limit)
-        return [Ticket.from_document(doc) async for doc in cursor]
+        query = {} if before is None else {"_id": {"$lt": object_id(before)}}
+        docs = await self.tickets.find(query, sort=("_id", -1), limit=limit)
+        return [Ticket.from_document(doc) for doc in docs]
 
-    async def insert(self, ticket: Ticket, event: Pending) -> None:
+    async def insert(self, ticket: Ticket, event: TicketCreatedEvent) -> None:
         """Store a new ticket at version 0 with its `ticket.created` event."""
-        await insert_versioned(self.collection, ticket.document(), event)
-        self._relay.dispatch(self.collection, ObjectId(ticket.id), event)
+        await self.tickets.insert(ticket.id, ticket.document(), event)
 
-    async def change(self, read: Ticket, fields: Document, event: Pending) -> None:
-        """Set `fields` at version +1, conditional on the version of `read`."""
-        await self._update(read, {"$set": fields}, event)
+    async def change(self, read: Ticket, changed: Ticket, event: TicketUpdatedEvent) -> None:
+        """Store the new title and price, conditional on the version of `read`."""
+        fields = {"title": changed.title, "price": changed.price}
+        await self.tickets.update(read.id, read.version, {"$set": fields}, event)
 
-    async def reserve(self, read: Ticket, order_id: str, event: Pending) -> None:
-        """Name `order_id` as the holder at version +1; an earlier holder joins `released`.
+    async def reserve(self, read: Ticket, changed: Ticket, event: TicketUpdatedEvent) -> None:
+        """Name the new holder; an earlier holder joins `released`.
 
-        Conditional on the version read and on `order_id` not having been released since, so a
+        Conditional on the version read and on the holder not having been released since, so a
         cancellation that slipped in between (it does not move the version) wins.
         """
-        update: Document = {"$set": {"order_id": order_id}}
+        holder = changed.order_id
+        update: Document = {"$set": {"order_id": holder}}
         if read.order_id is not None:
             update["$addToSet"] = {"released": read.order_id}
-        await self._update(read, update, event, extra_filter={"released": {"$nin": [order_id]}})
-
-    async def release(self, read: Ticket, order_id: str, event: Pending) -> None:
-        """Clear the holder `order_id` at version +1 and remember it as released."""
-        update = {"$set": {"order_id": None}, "$addToSet": {"released": order_id}}
-        await self._update(read, update, event, extra_filter={"order_id": order_id})
-
-    async def remember_released(self, read: Ticket, order_id: str) -> None:
-        """Add `order_id` to `released` without a new version, conditional on the version read."""
-        result = await self.collection.update_one(
-            {"_id": ObjectId(read.id), "version": read.version},
-            {"$addToSet": {"released": order_id}},
+        await self.tickets.update(
+            read.id, read.version, update, event, where={"released": {"$nin": [holder]}}
         )
-        if result.matched_count == 0:
-            raise VersionConflict(self.collection.name, read.id, expected=read.version)
 
-    async def _update(
-        self,
-        read: Ticket,
-        update: Document,
-        event: Pending,
-        *,
-        extra_filter: Document | None = None,
+    async def release(
+        self, read: Ticket, changed: Ticket, event: TicketUpdatedEvent | None
     ) -> None:
-        ticket_id = ObjectId(read.id)
-        await update_versioned(
-            self.collection, ticket_id, read.version, update, event, extra_filter=extra_filter
+        """Remember the released order; with `event`, it was the holder and is cleared."""
+        (order_id,) = set(changed.released) - set(read.released)
+        if event is None:
+            # Nothing public changes: no version, no event.
+            if not await self.tickets.update_where(
+                read.id, {"version": read.version}, {"$addToSet": {"released": order_id}}
+            ):
+                raise VersionConflict("tickets", read.id, expected=read.version)
+            return
+        update = {"$set": {"order_id": None}, "$addToSet": {"released": order_id}}
+        await self.tickets.update(
+            read.id, read.version, update, event, where={"order_id": order_id}
         )
-        self._relay.dispatch(self.collection, ticket_id, event)

@@ -4,9 +4,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
-from zombilet_common.body import validate_body
+from zombilet_common.body import Required, validate_body
 from zombilet_common.errors import BadRequestError, FieldError, ValidationFailed
 from zombilet_common.events import WireModel
 from zombilet_common.ids import is_object_id, parse_object_id
@@ -65,9 +65,8 @@ def price_rule(value: Any) -> float:
 
 
 class CreateTicketBody(WireModel):
-    # A missing key and `null` must fail their rule with its own message.
-    title: str = Field(default=None, validate_default=True)
-    price: float = Field(default=None, validate_default=True)
+    title: str = Required()
+    price: float = Required()
 
     _title = field_validator("title", mode="before")(title_rule)
     _price = field_validator("price", mode="before")(price_rule)

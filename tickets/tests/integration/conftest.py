@@ -1,4 +1,3 @@
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,8 +9,9 @@ from nats.aio.client import Client as NatsClient
 
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.servers import Servers
 from zombilet_tickets.main import create_app
 from zombilet_tickets.settings import Settings
@@ -24,6 +24,7 @@ class LiveTickets:
     """The tickets app with its real lifespan: the Mongo-wire store and NATS of the session."""
 
     app: FastAPI
+    db: Any
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -35,10 +36,6 @@ class LiveTickets:
         token = issue_token(SessionUser(id=user_id, email="seller@example.com"), JWT_KEY, 3600)
         return {"cookie": f"session={token}"}
 
-    @property
-    def db(self) -> Any:
-        return self.app.state.tickets._tickets.collection.database
-
 
 @dataclass
 class Bus:
@@ -48,16 +45,8 @@ class Bus:
     publisher: Publisher
 
     async def collect(self, subject: str) -> list[dict[str, Any]]:
-        """Every message published on `subject` from now on (core subscribers see JetStream's)."""
-        seen: list[dict[str, Any]] = []
-
-        async def keep(msg: Any) -> None:
-            headers = msg.headers or {}
-            seen.append({"data": json.loads(msg.data), "msg_id": headers.get("Nats-Msg-Id")})
-
-        await self.nc.subscribe(subject, cb=keep)
-        await self.nc.flush()
-        return seen
+        """Every message published on `subject` from now on."""
+        return await collect(self.nc, subject)
 
 
 @pytest.fixture
@@ -68,8 +57,8 @@ async def live_tickets(servers: Servers) -> AsyncIterator[LiveTickets]:
         jwt_key=JWT_KEY,
     )
     app = create_app(settings)
-    async with running(app):
-        yield LiveTickets(app)
+    async with running(app), stored(settings.mongo_uri) as db:
+        yield LiveTickets(app, db)
 
 
 @pytest.fixture

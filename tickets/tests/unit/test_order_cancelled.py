@@ -12,8 +12,6 @@ from zombilet_common.events import (
     OrderTicketRef,
 )
 from zombilet_common.testing.messages import FakeMessage
-from zombilet_tickets.events.listeners.order_cancelled import OrderCancelledListener
-from zombilet_tickets.events.listeners.order_created import OrderCreatedListener
 
 
 def cancelled(ticket_id: str, order_id: str) -> OrderCancelledEvent:
@@ -38,11 +36,7 @@ def created(ticket_id: str, order_id: str) -> OrderCreatedEvent:
 
 
 async def deliver(tickets, event, num_delivered: int = 1) -> FakeMessage:  # type: ignore[no-untyped-def]
-    cancelling = isinstance(event, OrderCancelledEvent)
-    kind = OrderCancelledListener if cancelling else OrderCreatedListener
-    msg = FakeMessage.of(event, num_delivered=num_delivered)
-    await tickets.listener(kind).handle(msg)
-    return msg
+    return await tickets.deliver(event, num_delivered=num_delivered)
 
 
 async def test_the_holder_cancelled_frees_the_ticket(tickets, seller) -> None:
@@ -53,7 +47,7 @@ async def test_the_holder_cancelled_frees_the_ticket(tickets, seller) -> None:
     msg = await deliver(tickets, cancelled(ticket["id"], order_id))
 
     assert msg.answers == ["ack"]
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"], doc["released"]) == (None, 2, [order_id])
     updates = await tickets.published("ticket.updated")
     assert [m for _, m, _ in updates] == [
@@ -81,7 +75,7 @@ async def test_a_duplicate_is_acked_without_a_new_version(tickets, seller) -> No
     await deliver(tickets, cancelled(ticket["id"], order_id))
     again = await deliver(tickets, cancelled(ticket["id"], order_id), num_delivered=2)
     assert again.answers == ["ack"]
-    assert (await tickets.doc(ticket["id"]))["version"] == 2
+    assert (await tickets.doc("tickets", ticket["id"]))["version"] == 2
     assert len(await tickets.published("ticket.updated")) == 2
 
 
@@ -99,7 +93,7 @@ async def test_another_order_is_only_remembered_without_a_version_or_event(ticke
     msg = await deliver(tickets, cancelled(ticket["id"], other))
 
     assert msg.answers == ["ack"]
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"], doc["released"]) == (holder, 1, [other])
     assert len(await tickets.published("ticket.updated")) == 1
 
@@ -112,6 +106,6 @@ async def test_a_cancellation_that_overtakes_its_creation_keeps_the_ticket_free(
     first = await deliver(tickets, cancelled(ticket["id"], order_id))
     late = await deliver(tickets, created(ticket["id"], order_id))
     assert (first.answers, late.answers) == (["ack"], ["ack"])
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"], doc["released"]) == (None, 0, [order_id])
     assert await tickets.published("ticket.updated") == []

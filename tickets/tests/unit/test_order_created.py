@@ -8,7 +8,6 @@ from bson import ObjectId
 
 from zombilet_common.events import OrderCreatedEvent, OrderTicket
 from zombilet_common.testing.messages import FakeMessage
-from zombilet_tickets.events.listeners.order_created import OrderCreatedListener
 from zombilet_tickets.models import Ticket
 from zombilet_tickets.repository import TicketRepository
 
@@ -25,9 +24,7 @@ def order_created(ticket_id: str, order_id: str | None = None) -> OrderCreatedEv
 
 
 async def deliver(tickets, event: OrderCreatedEvent, num_delivered: int = 1) -> FakeMessage:  # type: ignore[no-untyped-def]
-    msg = FakeMessage.of(event, num_delivered=num_delivered)
-    await tickets.listener(OrderCreatedListener).handle(msg)
-    return msg
+    return await tickets.deliver(event, num_delivered=num_delivered)
 
 
 async def test_reserves_the_ticket_and_publishes_ticket_updated(tickets, seller) -> None:
@@ -37,7 +34,7 @@ async def test_reserves_the_ticket_and_publishes_ticket_updated(tickets, seller)
     msg = await deliver(tickets, event)
 
     assert msg.answers == ["ack"]
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"]) == (event.id, 1)
     ((_, msg_id, data),) = await tickets.published("ticket.updated")
     assert msg_id == f"ticket.updated:{ticket['id']}:1"
@@ -59,7 +56,7 @@ async def test_a_duplicate_is_acked_without_a_new_version(tickets, seller) -> No
     await deliver(tickets, event)
     again = await deliver(tickets, event, num_delivered=2)
     assert again.answers == ["ack"]
-    assert (await tickets.doc(ticket["id"]))["version"] == 1
+    assert (await tickets.doc("tickets", ticket["id"]))["version"] == 1
     assert len(await tickets.published("ticket.updated")) == 1
 
 
@@ -77,7 +74,7 @@ async def test_a_released_order_is_ignored(tickets, seller) -> None:
     )
     msg = await deliver(tickets, event)
     assert msg.answers == ["ack"]
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"]) == (None, 0)
     assert await tickets.published("ticket.updated") == []
 
@@ -87,11 +84,11 @@ async def test_a_new_order_puts_the_previous_holder_in_the_released_list(tickets
     first, second = order_created(ticket["id"]), order_created(ticket["id"])
     await deliver(tickets, first)
     await deliver(tickets, second)
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"], doc["released"]) == (second.id, 2, [first.id])
     # The first order's late redelivery cannot take the ticket back.
     assert (await deliver(tickets, first, num_delivered=2)).answers == ["ack"]
-    assert (await tickets.doc(ticket["id"]))["order_id"] == second.id
+    assert (await tickets.doc("tickets", ticket["id"]))["order_id"] == second.id
 
 
 async def test_a_cancellation_that_slips_in_before_the_write_wins(tickets, seller) -> None:
@@ -99,15 +96,17 @@ async def test_a_cancellation_that_slips_in_before_the_write_wins(tickets, selle
     event = order_created(ticket["id"])
 
     class CancelledMeanwhile(TicketRepository):
-        async def reserve(self, read: Ticket, order_id: str, entry: Any) -> None:
+        async def reserve(self, read: Ticket, changed: Ticket, event: Any) -> None:
             # `order.cancelled` for this order lands between our read and our write.
-            await self.remember_released(read, order_id)
-            await super().reserve(read, order_id, entry)
+            await self.tickets.raw.update_one(
+                {"_id": ObjectId(read.id)}, {"$addToSet": {"released": changed.order_id}}
+            )
+            await super().reserve(read, changed, event)
 
     tickets.use_repository(CancelledMeanwhile(tickets.db, tickets.relay))
     msg = await deliver(tickets, event)
 
     assert msg.answers == ["ack"]
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["order_id"], doc["version"], doc["released"]) == (None, 0, [event.id])
     assert await tickets.published("ticket.updated") == []

@@ -9,6 +9,12 @@ TICKET_ID = {"message": "ticketId must be valid.", "field": "ticketId"}
 NOT_FOUND = {"errors": [{"message": "Not Found"}]}
 
 
+@pytest.fixture
+def tickets(both_rings):  # type: ignore[no-untyped-def]
+    """Every body here runs in-process and against the live servers."""
+    return both_rings
+
+
 async def test_list_is_newest_first_and_includes_reserved_tickets(tickets, seller) -> None:
     made = [await tickets.create(seller, f"T{n}") for n in range(3)]
     await tickets.db.tickets.update_one(

@@ -22,12 +22,12 @@ class RacingRepository(TicketRepository):
         self.races = races
         self.writes = 0
 
-    async def change(self, read: Ticket, fields: dict[str, Any], event: Any) -> None:
+    async def change(self, read: Ticket, changed: Ticket, event: Any) -> None:
         self.writes += 1
         if self.races > 0:
             self.races -= 1
-            await self.collection.update_one({"_id": ObjectId(read.id)}, {"$inc": {"version": 1}})
-        await super().change(read, fields, event)
+            await self.tickets.raw.update_one({"_id": ObjectId(read.id)}, {"$inc": {"version": 1}})
+        await super().change(read, changed, event)
 
 
 async def put(tickets, user: str, ticket_id: str, body: object):  # type: ignore[no-untyped-def]
@@ -41,7 +41,7 @@ async def test_title_alone_changes_only_the_title(tickets, seller) -> None:
     response = await put(tickets, seller, ticket["id"], {"title": "  New  "})
     assert response.status_code == 200
     assert response.json() == {**ticket, "title": "New", "version": 1}
-    assert (await tickets.doc(ticket["id"]))["title"] == "New"
+    assert (await tickets.doc("tickets", ticket["id"]))["title"] == "New"
 
 
 async def test_price_alone_changes_only_the_price(tickets, seller) -> None:
@@ -82,7 +82,7 @@ async def test_no_known_field_is_refused_without_a_field(tickets, seller, body) 
     response = await put(tickets, seller, ticket["id"], body)
     assert response.status_code == 400
     assert response.json() == {"errors": [NOTHING]}
-    assert (await tickets.doc(ticket["id"]))["version"] == 0
+    assert (await tickets.doc("tickets", ticket["id"]))["version"] == 0
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ async def test_each_given_field_passes_its_rule(tickets, seller, body, errors) -
     response = await put(tickets, seller, ticket["id"], body)
     assert response.status_code == 400
     assert response.json() == {"errors": errors}
-    assert (await tickets.doc(ticket["id"]))["version"] == 0
+    assert (await tickets.doc("tickets", ticket["id"]))["version"] == 0
 
 
 async def test_ticket_id_and_body_are_validated_together(tickets, seller) -> None:
@@ -154,7 +154,7 @@ async def test_another_users_ticket_is_not_authorized(tickets, seller) -> None:
     response = await put(tickets, tickets.new_id(), ticket["id"], {"title": "Theirs"})
     assert response.status_code == 401
     assert response.json() == {"errors": [{"message": "Not authorized"}]}
-    assert (await tickets.doc(ticket["id"]))["title"] == "Mine"
+    assert (await tickets.doc("tickets", ticket["id"]))["title"] == "Mine"
 
 
 async def test_reserved_ticket_cannot_be_edited(tickets, seller) -> None:
@@ -165,7 +165,7 @@ async def test_reserved_ticket_cannot_be_edited(tickets, seller) -> None:
     response = await put(tickets, seller, ticket["id"], {"title": "Changed"})
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "Cannot edit a reserved ticket"}]}
-    assert (await tickets.doc(ticket["id"]))["title"] == "Held"
+    assert (await tickets.doc("tickets", ticket["id"]))["title"] == "Held"
 
 
 async def test_a_write_that_loses_four_times_succeeds_on_the_fifth(tickets, seller) -> None:
@@ -177,7 +177,7 @@ async def test_a_write_that_loses_four_times_succeeds_on_the_fifth(tickets, sell
     # Four concurrent writes moved it to 4; ours is the fifth change.
     assert response.json()["version"] == 5
     assert racing.writes == 5
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["title"], doc["version"]) == ("New", 5)
 
 
@@ -189,7 +189,7 @@ async def test_five_lost_writes_answer_409_and_change_nothing(tickets, seller) -
     assert response.status_code == 409
     assert response.json() == CONFLICT
     assert racing.writes == 5
-    doc = await tickets.doc(ticket["id"])
+    doc = await tickets.doc("tickets", ticket["id"])
     assert (doc["title"], doc["version"]) == ("Old", 5)
     assert await tickets.published("ticket.updated") == []
 
@@ -198,14 +198,14 @@ async def test_a_reservation_that_wins_the_race_makes_the_edit_refused(tickets, 
     ticket = await tickets.create(seller, "Old", 20)
 
     class ReservedMeanwhile(TicketRepository):
-        async def change(self, read: Ticket, fields: dict[str, Any], event: Any) -> None:
-            await self.collection.update_one(
+        async def change(self, read: Ticket, changed: Ticket, event: Any) -> None:
+            await self.tickets.raw.update_one(
                 {"_id": ObjectId(read.id)}, {"$set": {"order_id": "d" * 24, "version": 1}}
             )
-            await super().change(read, fields, event)
+            await super().change(read, changed, event)
 
     tickets.use_repository(ReservedMeanwhile(tickets.db, tickets.relay))
     response = await put(tickets, seller, ticket["id"], {"title": "New"})
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "Cannot edit a reserved ticket"}]}
-    assert (await tickets.doc(ticket["id"]))["title"] == "Old"
+    assert (await tickets.doc("tickets", ticket["id"]))["title"] == "Old"

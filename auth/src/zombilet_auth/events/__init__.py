@@ -1,3 +1,1 @@
 """Auth publishes user events through its outbox and listens to nothing."""
-
-SERVICE_NAME = "auth"

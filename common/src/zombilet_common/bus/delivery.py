@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from zombilet_common.headers import MESSAGE_ID, REQUEST_ID
+
 
 class Message(Protocol):
     """The part of a JetStream message the listener uses (nats-py's `Msg` and the test double)."""
@@ -37,9 +39,9 @@ class Delivery:
         headers = msg.headers or {}
         return cls(
             subject=msg.subject,
-            msg_id=headers.get("Nats-Msg-Id", ""),
+            msg_id=headers.get(MESSAGE_ID, ""),
             num_delivered=meta.num_delivered,
             published_at=meta.timestamp,
             stream_sequence=meta.sequence.stream,
-            request_id=headers.get("X-Request-Id"),
+            request_id=headers.get(REQUEST_ID),
         )

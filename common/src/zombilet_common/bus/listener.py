@@ -3,67 +3,73 @@
 import asyncio
 import contextlib
 import logging
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from zombilet_common.bus.delivery import Delivery, Message
-from zombilet_common.bus.outcomes import Ack, Nak, NotYet, backoff
+from zombilet_common.bus.outcomes import Ack, Answer, Nak, NotYet, backoff
 from zombilet_common.events.base import Event
 from zombilet_common.logging import request_id_var
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Event)
+U = TypeVar("U")
 
 
 class Listener(Generic[E]):
     """One durable pull consumer, `<service>-<subject token>`, shared by every replica.
 
-    A subclass declares `payload` (the event model, which carries the subject), `service`, and
-    `on_message`. Parsing, ack, delayed nak, bounded redelivery and parking live here.
+    A subclass names its event as `Listener[SomeEvent]` (which gives `payload`, and the subject
+    with it) and defines `on_message`; `service` is the name of the service running it.
+    Parsing, ack, delayed nak, bounded redelivery and parking live here.
     """
 
     payload: ClassVar[type[Event]]
-    service: ClassVar[str]
     max_deliver: ClassVar[int] = 30
     ack_wait: ClassVar[float] = 30.0
     concurrency: ClassVar[int] = 4
     fetch_expiry: ClassVar[float] = 1.0
 
-    def __init__(self) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            origin, args = get_origin(base), get_args(base)
+            declares = isinstance(origin, type) and issubclass(origin, Listener) and args
+            if declares and isinstance(args[0], type) and issubclass(args[0], Event):
+                cls.payload = args[0]
+
+    def __init__(self, *, service: str) -> None:
+        self.service = service
         self._stopping = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
-        self._js: JetStreamContext | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
 
-    async def on_message(self, event: E, delivery: Delivery) -> Ack | Nak:
+    async def on_message(self, event: E, delivery: Delivery) -> Answer:
         raise NotImplementedError
 
-    @classmethod
-    def durable_name(cls) -> str:
-        return f"{cls.service}-{cls.payload.subject.token}"
+    def durable_name(self) -> str:
+        return f"{self.service}-{self.payload.subject.token}"
 
-    @classmethod
-    def consumer_config(cls) -> ConsumerConfig:
-        name = cls.durable_name()
+    def consumer_config(self) -> ConsumerConfig:
+        name = self.durable_name()
         return ConsumerConfig(
             name=name,
             durable_name=name,
-            filter_subject=cls.payload.subject.value,
+            filter_subject=self.payload.subject.value,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=cls.ack_wait,
-            max_deliver=cls.max_deliver,
+            ack_wait=self.ack_wait,
+            max_deliver=self.max_deliver,
         )
 
     async def start(self, js: JetStreamContext) -> None:
         """Create or update the durable consumer, then start pulling."""
         stream = self.payload.subject.stream
-        self._js = js
         await js.add_consumer(stream, self.consumer_config())
         subscription = await js.pull_subscribe_bind(durable=self.durable_name(), stream=stream)
         self._subscription = subscription
@@ -84,15 +90,6 @@ class Listener(Generic[E]):
             # would hold a connection drain for its whole timeout; unsubscribing releases them.
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
-
-    async def consumer_info(self) -> ConsumerInfo:
-        """The durable's state as JetStream reports it (pending, redelivered, ack floor)."""
-        if self._js is None:
-            raise RuntimeError("the listener has not been started")
-        info: ConsumerInfo = await self._js.consumer_info(
-            self.payload.subject.stream, self.durable_name()
-        )
-        return info
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():
@@ -121,21 +118,18 @@ class Listener(Generic[E]):
         token = request_id_var.set(delivery.request_id)
         try:
             try:
-                event = self.payload.from_bytes(msg.data)
+                # The payload class is the E this listener was declared with.
+                event = cast(E, self.payload.from_bytes(msg.data))
             except ValidationError as exc:
                 await self._park(msg, delivery, reason=f"undecodable payload: {exc.errors()[:3]}")
                 return
             try:
-                outcome = await self.on_message(event, delivery)  # type: ignore[arg-type]
-            except NotYet as exc:
-                outcome = Nak(exc.delay)
-                log.info(
-                    "not yet",
-                    extra={**self._facts(delivery), "reason": str(exc)},
-                )
+                outcome = await self.on_message(event, delivery)
             except Exception:
                 log.exception("handler failed", extra=self._facts(delivery))
                 outcome = Nak()
+            if isinstance(outcome, NotYet):
+                log.info("not yet", extra={**self._facts(delivery), "reason": outcome.reason})
             if isinstance(outcome, Ack):
                 await msg.ack()
             elif delivery.num_delivered >= self.max_deliver:
@@ -166,3 +160,11 @@ class Listener(Generic[E]):
             "msg_id": delivery.msg_id,
             "delivery": delivery.num_delivered,
         }
+
+
+class ServiceListener(Listener[E], Generic[E, U]):
+    """A listener that hands its event to a service's use cases `U`."""
+
+    def __init__(self, use_cases: U, *, service: str) -> None:
+        super().__init__(service=service)
+        self.use_cases = use_cases

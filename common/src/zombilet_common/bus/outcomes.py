@@ -15,12 +15,20 @@ class Nak:
     delay: float | None = None
 
 
-class NotYet(Exception):
-    """Raised from a use case when something it needs has not arrived (the replica is behind)."""
+@dataclass(frozen=True)
+class NotYet:
+    """Something the event needs has not arrived (its replica is behind, its moment has not
+    come): redeliver after `delay` seconds, or after the back-off when `delay` is None.
 
-    def __init__(self, reason: str = "not yet", *, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.delay = delay
+    Use cases return it and listeners pass it on, so the retry path reads in the listener.
+    """
+
+    reason: str = "not yet"
+    delay: float | None = None
+
+
+Answer = Ack | Nak | NotYet
+"""What a listener answers for one message."""
 
 
 MAX_NAK_DELAY = 30.0

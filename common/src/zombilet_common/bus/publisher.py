@@ -5,10 +5,8 @@ from collections.abc import Mapping
 from nats.js import JetStreamContext
 
 from zombilet_common.events.base import Event
+from zombilet_common.headers import MESSAGE_ID, REQUEST_ID
 from zombilet_common.logging import request_id_var
-
-REQUEST_ID_HEADER = "X-Request-Id"
-MSG_ID_HEADER = "Nats-Msg-Id"
 
 
 class Publisher:
@@ -31,10 +29,10 @@ class Publisher:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Publish bytes already encoded (the outbox relay keeps them that way)."""
-        all_headers = {MSG_ID_HEADER: msg_id}
+        all_headers = {MESSAGE_ID: msg_id}
         request_id = request_id_var.get()
         if request_id:
-            all_headers[REQUEST_ID_HEADER] = request_id
+            all_headers[REQUEST_ID] = request_id
         if headers:
             all_headers.update(headers)
         # A duplicate ack means JetStream already holds this message: that is success.

@@ -5,6 +5,7 @@ from zombilet_common.events.orders import (
     OrderCancelledEvent,
     OrderCompletedEvent,
     OrderCreatedEvent,
+    OrderStatus,
     OrderTicket,
     OrderTicketRef,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "OrderCancelledEvent",
     "OrderCompletedEvent",
     "OrderCreatedEvent",
+    "OrderStatus",
     "OrderTicket",
     "OrderTicketRef",
     "PaymentCreatedEvent",

@@ -1,5 +1,6 @@
 """The base of every event payload: camelCase on the wire, snake_case in Python."""
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar
 
@@ -40,6 +41,8 @@ class Event(WireModel):
     """One event payload; the class carries its subject."""
 
     subject: ClassVar[Subject]
+    # Sign-in and forgot-password change no version: each occurrence has an id of its own.
+    per_occurrence: ClassVar[bool] = False
 
     def message_id(self, event_id: str | None = None) -> str:
         """`<subject>:<id>:<version>`, or `<subject>:<id>:<eventId>` for an event that changes
@@ -47,6 +50,11 @@ class Event(WireModel):
         entity = getattr(self, "id")  # noqa: B009 - every versioned payload has one
         suffix = event_id if event_id is not None else getattr(self, "version")  # noqa: B009
         return f"{self.subject.value}:{entity}:{suffix}"
+
+    def new_message_id(self) -> str:
+        """The message id of this event as a write records it: stable for a versioned event,
+        fresh for one that happens again at the same version."""
+        return self.message_id(uuid.uuid4().hex if self.per_occurrence else None)
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

@@ -1,9 +1,18 @@
 """Events published by orders."""
 
+from enum import StrEnum
 from typing import ClassVar, Literal
 
 from zombilet_common.events.base import Event, ObjectIdStr, UtcTime, WireModel
 from zombilet_common.events.subjects import Subject
+
+
+class OrderStatus(StrEnum):
+    """An order's status, as orders keeps it and its events carry it."""
+
+    CREATED = "created"
+    CANCELLED = "cancelled"
+    COMPLETE = "complete"
 
 
 class OrderTicket(WireModel):

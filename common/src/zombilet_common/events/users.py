@@ -16,6 +16,7 @@ class UserSignedUpEvent(Event):
 
 class UserSignedInEvent(Event):
     subject: ClassVar[Subject] = Subject.USER_SIGNED_IN
+    per_occurrence: ClassVar[bool] = True
 
     id: ObjectIdStr
     version: int
@@ -29,6 +30,7 @@ class ResetToken(WireModel):
 
 class UserForgotPasswordEvent(Event):
     subject: ClassVar[Subject] = Subject.USER_FORGOT_PASSWORD
+    per_occurrence: ClassVar[bool] = True
 
     id: ObjectIdStr
     version: int

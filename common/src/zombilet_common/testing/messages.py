@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from zombilet_common.events.base import Event
+from zombilet_common.headers import MESSAGE_ID
 
 Answer = Literal["ack", "nak", "term"]
 
@@ -49,7 +50,7 @@ class FakeMessage:
         return cls(
             subject=event.subject.value,
             data=event.to_bytes(),
-            headers={"Nats-Msg-Id": msg_id or event.message_id()},
+            headers={MESSAGE_ID: msg_id or event.message_id()},
             num_delivered=num_delivered,
             timestamp=timestamp or datetime.now(UTC),
         )

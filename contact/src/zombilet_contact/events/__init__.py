@@ -1,3 +1,1 @@
 """Contact listens to user, ticket and order events and publishes nothing."""
-
-SERVICE_NAME = "contact"

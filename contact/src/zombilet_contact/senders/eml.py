@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from zombilet_common.headers import MAIL_EVENT
 from zombilet_contact.senders import Mail, SendFailed
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def render_eml(mail: Mail, *, sender: str, now: datetime) -> bytes:
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=utf-8",
         "Content-Transfer-Encoding": "8bit",
-        "X-Zombilet-Event": mail.event_id,
+        MAIL_EVENT: mail.event_id,
     }
     for name, value in headers.items():
         # A line break in a value would start a header of the caller's choosing.

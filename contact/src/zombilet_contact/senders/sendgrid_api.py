@@ -8,6 +8,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Content, Email, Header, To
 from sendgrid.helpers.mail import Mail as SendGridMail
 
+from zombilet_common.headers import MAIL_EVENT
 from zombilet_contact.senders import Mail, SendFailed
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class SendGridSender:
             subject=mail.subject,
             plain_text_content=Content("text/plain", mail.body),
         )
-        message.header = Header("X-Zombilet-Event", mail.event_id)
+        message.header = Header(MAIL_EVENT, mail.event_id)
         response = client.send(message)
         status: int = response.status_code
         return status

@@ -1,3 +1,1 @@
 """Expiration listens to order events and publishes `expiration.completed` from its jobs."""
-
-SERVICE_NAME = "expiration"

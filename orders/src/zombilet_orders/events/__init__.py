@@ -1,4 +1,2 @@
 """Orders publishes order events through its outbox and listens to ticket, expiration and
 payment events."""
-
-SERVICE_NAME = "orders"

@@ -1,3 +1,1 @@
 """Payments publishes `payment.created` through its outbox and listens to order events."""
-
-SERVICE_NAME = "payments"

@@ -1,26 +1,22 @@
-"""What every contact listener shares: the service it hands events to, and the answer."""
+"""What every contact listener shares: the answer to a mail's outcome."""
 
 from typing import TypeVar
 
-from zombilet_common.bus import Ack, Listener, Nak
+from zombilet_common.bus import Ack, Answer, Nak, NotYet, ServiceListener
 from zombilet_common.events import Event
-from zombilet_contact.events import SERVICE_NAME
 from zombilet_contact.models import Outcome
 from zombilet_contact.service import ContactService
 
 E = TypeVar("E", bound=Event)
 
 
-class MailListener(Listener[E]):
-    """Durable `contact-<subject>`; a waiting replica raises `NotYet` from the service."""
-
-    service = SERVICE_NAME
-
-    def __init__(self, contact: ContactService) -> None:
-        super().__init__()
-        self._contact = contact
+class MailListener(ServiceListener[E, ContactService]):
+    """Durable `contact-<subject>`: a mail sent, logged or stale is acked."""
 
     @staticmethod
-    def answer(outcome: Outcome) -> Ack | Nak:
+    def answer(outcome: Outcome | NotYet) -> Answer:
+        if isinstance(outcome, NotYet):
+            # The user replica is not there (or not at the version before) yet.
+            return outcome
         # A failed send freed its log key: redeliver after the back-off and try again.
         return Nak() if outcome is Outcome.FAILED else Ack()

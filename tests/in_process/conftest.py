@@ -1,4 +1,6 @@
-import json
+"""Services in this process with their real lifespans, on the session's servers (not the local
+stack): what two services do together through NATS alone."""
+
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,15 +15,16 @@ import zombilet_tickets.main as tickets_main
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.bus import Publisher, connect_nats
 from zombilet_common.events import Event
-from zombilet_common.testing.apps import running
+from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
+from zombilet_common.testing.listening import collect
 from zombilet_common.testing.servers import Servers
 from zombilet_common.testing.wait import wait_until
 from zombilet_orders.main import create_app
 from zombilet_orders.settings import Settings
 from zombilet_tickets.settings import Settings as TicketsSettings
 
-JWT_KEY = "orders-integration-key"
+JWT_KEY = "in-process-key"
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Platform:
     tickets: httpx.AsyncClient
     orders: httpx.AsyncClient
     nc: NatsClient
+    orders_db: Any
 
     @staticmethod
     def new_id() -> str:
@@ -44,29 +48,13 @@ class Platform:
         token = issue_token(SessionUser(id=user_id, email="someone@example.com"), JWT_KEY, 3600)
         return {"cookie": f"session={token}"}
 
-    @property
-    def tickets_db(self) -> Any:
-        return self.tickets_app.state.tickets._tickets.collection.database
-
-    @property
-    def orders_db(self) -> Any:
-        return self.orders_app.state.orders._orders.collection.database
-
     async def publish(self, event: Event) -> None:
         """Publish as the event's own service would."""
         await Publisher(self.nc.jetstream()).publish(event, msg_id=event.message_id())
 
     async def collect(self, subject: str) -> list[dict[str, Any]]:
-        """Every message published on `subject` from now on (core subscribers see JetStream's)."""
-        seen: list[dict[str, Any]] = []
-
-        async def keep(msg: Any) -> None:
-            headers = msg.headers or {}
-            seen.append({"data": json.loads(msg.data), "msg_id": headers.get("Nats-Msg-Id")})
-
-        await self.nc.subscribe(subject, cb=keep)
-        await self.nc.flush()
-        return seen
+        """Every message published on `subject` from now on."""
+        return await collect(self.nc, subject)
 
     async def sell(self, seller: str, title: str = "Gig", price: float = 20) -> dict[str, Any]:
         """A ticket listed through tickets, once orders' replica has it."""
@@ -107,23 +95,23 @@ def window() -> int:
 
 @pytest.fixture
 async def platform(servers: Servers, window: int) -> AsyncIterator[Platform]:
-    tickets_app = tickets_main.create_app(
-        TicketsSettings(
-            mongo_uri=servers.mongo_uri(fresh_name("tickets")),
-            nats_url=servers.nats_url,
-            jwt_key=JWT_KEY,
-        )
+    tickets_settings = TicketsSettings(
+        mongo_uri=servers.mongo_uri(fresh_name("tickets")),
+        nats_url=servers.nats_url,
+        jwt_key=JWT_KEY,
     )
-    orders_app = create_app(
-        Settings(
-            mongo_uri=servers.mongo_uri(fresh_name("orders")),
-            nats_url=servers.nats_url,
-            jwt_key=JWT_KEY,
-            expiration_window_seconds=window,
-        )
+    orders_settings = Settings(
+        mongo_uri=servers.mongo_uri(fresh_name("orders")),
+        nats_url=servers.nats_url,
+        jwt_key=JWT_KEY,
+        expiration_window_seconds=window,
     )
-    nc = await connect_nats(servers.nats_url, service="orders-test", retry_for=5)
+    tickets_app = tickets_main.create_app(tickets_settings)
+    orders_app = create_app(orders_settings)
+
+    nc = await connect_nats(servers.nats_url, service="in-process-test", retry_for=5)
     async with (
+        stored(orders_settings.mongo_uri) as orders_db,
         running(tickets_app),
         running(orders_app),
         httpx.AsyncClient(
@@ -133,5 +121,12 @@ async def platform(servers: Servers, window: int) -> AsyncIterator[Platform]:
             transport=httpx.ASGITransport(app=orders_app), base_url="http://orders.test"
         ) as orders,
     ):
-        yield Platform(tickets_app, orders_app, tickets, orders, nc)
+        yield Platform(
+            tickets_app,
+            orders_app,
+            tickets,
+            orders,
+            nc,
+            orders_db,
+        )
     await nc.close()
