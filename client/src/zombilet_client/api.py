@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
-from zombilet_common.logging import REQUEST_ID_HEADER, new_request_id, request_id_var
+from zombilet_common.headers import REQUEST_ID
+from zombilet_common.logging import new_request_id, request_id_var
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class Api:
         json_body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> ApiAnswer:
-        headers = {REQUEST_ID_HEADER: request_id_var.get() or new_request_id()}
+        headers = {REQUEST_ID: request_id_var.get() or new_request_id()}
         if self._cookie:
             headers["Cookie"] = self._cookie
         try:

@@ -31,8 +31,7 @@ def test_the_base_url_loses_its_trailing_slash(monkeypatch) -> None:
         (
             "API_BASE_URL",
             "gateway:8080",
-            "client: invalid value for API_BASE_URL: "
-            "expected http://host[:port] or https://host[:port]",
+            "client: invalid value for API_BASE_URL: expected an http:// or https:// URL",
         ),
         (
             "STRIPE_PUBLISHABLE_KEY",

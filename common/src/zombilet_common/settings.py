@@ -88,7 +88,13 @@ def _parse_nats_url(value: object) -> object:
 
 def _parse_http_url(value: object) -> object:
     if isinstance(value, str) and _HTTP_URL.fullmatch(value.strip()):
-        return value.strip().rstrip("/")
+        url = value.strip().rstrip("/")
+        try:
+            # Reading the port checks that it is a number in range.
+            urlsplit(url).port  # noqa: B018
+        except ValueError:
+            raise ValueError(f"bad port in {url}") from None
+        return url
     raise ValueError("expected an http:// or https:// URL")
 
 
