@@ -47,9 +47,10 @@ def payment_method_params(token: str) -> dict[str, Any] | None:
     return None
 
 
-def intent_of(intent: Any) -> Intent:
+def intent_of(intent: stripe.StripeObject) -> Intent:
     """Stripe's PaymentIntent object, as the use cases read it."""
-    status = str(intent.status)
+    fields = intent.to_dict()
+    status = str(fields.get("status"))
     folded = (
         IntentStatus.SUCCEEDED
         if status == "succeeded"
@@ -57,18 +58,18 @@ def intent_of(intent: Any) -> Intent:
         if status in _FAILED
         else IntentStatus.PENDING
     )
-    metadata = intent.get("metadata") or {}
+    metadata = fields.get("metadata") or {}
     return Intent(
-        id=str(intent.id),
+        id=str(fields.get("id")),
         status=folded,
-        amount=int(intent.amount),
-        currency=str(intent.currency),
+        amount=int(fields.get("amount") or 0),
+        currency=str(fields.get("currency")),
         order_id=str(metadata.get("orderId", "")),
     )
 
 
-def _next_action_url(intent: Any) -> str:
-    action = intent.get("next_action") or {}
+def _next_action_url(intent: stripe.StripeObject) -> str:
+    action = intent.to_dict().get("next_action") or {}
     redirect = action.get("redirect_to_url") or {}
     return str(redirect.get("url") or "")
 
