@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from zombilet_common.dialect import epoch_ms
 from zombilet_common.events import OrderStatus
@@ -134,10 +134,14 @@ class Settlement:
 
     @staticmethod
     def return_to(return_url: str, intent: Intent) -> str:
-        """The return URL with what Stripe adds to it after authentication."""
+        """Where the offline page sends the buyer: the return URL with what Stripe adds to it
+        after authentication. The page is served by the same site as the order page, so the
+        location is the path alone and the buyer stays on the host they came by."""
+        target = urlsplit(return_url)
         status = "succeeded" if intent.status is IntentStatus.SUCCEEDED else "failed"
-        query = urlencode({"payment_intent": intent.id, "redirect_status": status})
-        return f"{return_url}{'&' if '?' in return_url else '?'}{query}"
+        added = urlencode({"payment_intent": intent.id, "redirect_status": status})
+        query = f"{target.query}&{added}" if target.query else added
+        return urlunsplit(("", "", target.path or "/", query, ""))
 
     async def sweep(self) -> int:
         """Ask the provider about intents waiting longer than ten minutes: settle the settled,
