@@ -20,6 +20,8 @@ from zombilet_payments.models import OrderReplica, Payment, order_replica_fields
 
 CLAIM_TTL_MS = 120_000
 """A charge claim older than this belongs to a request that died; another may take it."""
+NO_INTENT_WAITING: Document = {"$in": [0, None]}
+"""`intent_at` of a replica no intent holds (None: stored before payments held intents)."""
 
 
 class PaymentExists(Exception):
@@ -60,7 +62,7 @@ class OrderReplicaRepository:
             {
                 "status": OrderStatus.CREATED.value,
                 "claim_at": {"$lt": now_ms - CLAIM_TTL_MS},
-                "intent_at": 0,
+                "intent_at": NO_INTENT_WAITING,
             },
             {"$set": {"claim_at": now_ms, "claim_id": claim_id, "reconcile": True}},
         )
@@ -105,7 +107,7 @@ class OrderReplicaRepository:
         """Checked: no unrefunded charge, and no live claim that could still store one."""
         await self.replicas.update_where(
             order_id,
-            {"claim_at": {"$lt": now_ms - CLAIM_TTL_MS}, "intent_at": 0},
+            {"claim_at": {"$lt": now_ms - CLAIM_TTL_MS}, "intent_at": NO_INTENT_WAITING},
             {"$set": {"reconcile": False}},
         )
 

@@ -194,3 +194,15 @@ async def test_the_sweep_finds_a_waiting_intent_on_the_store(start_payments) -> 
     assert (replica["intent_id"], replica["intent_at"]) == ("", 0)
     async with live.client() as client:
         assert (await live.pay(client, order_id, "pm_card_visa")).status_code == 201
+
+
+async def test_a_replica_stored_before_intents_were_held_can_be_paid_on_the_store(
+    start_payments,
+) -> None:
+    live = await start_payments()
+    order_id = await live.order()
+    await live.db.order_replicas.update_one(
+        {"_id": ObjectId(order_id)}, {"$unset": {"intent_id": "", "intent_at": ""}}
+    )
+    async with live.client() as client:
+        assert (await live.pay(client, order_id)).status_code == 201

@@ -207,3 +207,11 @@ async def test_amount_is_the_price_rounded_to_minor_units(payments) -> None:
     order_id = await payments.order(price=0.29 + 0.01 * 3)  # 0.32000000000000006
     await payments.pay(order_id)
     assert (await payments.payment(order_id))["amount"] == 32
+
+
+async def test_a_replica_stored_before_intents_were_held_can_be_paid(payments) -> None:
+    order_id = await payments.order()
+    await payments.db.order_replicas.update_one(
+        {"_id": ObjectId(order_id)}, {"$unset": {"intent_id": "", "intent_at": ""}}
+    )
+    assert (await payments.pay(order_id)).status_code == 201

@@ -24,6 +24,17 @@ async def _authenticating(harness, order_id: str) -> dict:
     return response.json()
 
 
+async def _authenticated_unannounced(harness, standin) -> tuple[str, str]:
+    """An order whose intent the buyer authenticated while no webhook was sent; (order id,
+    intent id). The stand-in keeps its events for the test to deliver."""
+    standin.pause_webhooks()
+    order_id = await harness.order()
+    await _authenticating(harness, order_id)
+    (intent_id,) = standin.intents
+    await standin.authenticate(intent_id, completed=True)
+    return order_id, intent_id
+
+
 async def _paid(harness, order_id: str) -> dict:
     async def stored() -> bool:
         return await harness.payment(order_id) is not None
@@ -102,11 +113,7 @@ async def test_failed_authentication_frees_the_order_for_another_card(
 async def test_an_event_delivered_twice_and_out_of_order_pays_once(
     stripe_webhooks, stripe_standin
 ) -> None:
-    stripe_standin.pause_webhooks()
-    order_id = await stripe_webhooks.order()
-    await _authenticating(stripe_webhooks, order_id)
-    (intent_id,) = stripe_standin.intents
-    await stripe_standin.authenticate(intent_id, completed=True)
+    order_id, intent_id = await _authenticated_unannounced(stripe_webhooks, stripe_standin)
     requires_action, succeeded = stripe_standin.events_of(intent_id)
 
     # Stripe repeats events and does not keep their order: the success twice at once, again
@@ -139,11 +146,7 @@ async def test_a_success_that_the_request_and_the_webhook_both_record_is_one_pay
 async def test_a_bad_signature_is_refused_and_changes_nothing(
     stripe_webhooks, stripe_standin, signature: str
 ) -> None:
-    stripe_standin.pause_webhooks()
-    order_id = await stripe_webhooks.order()
-    await _authenticating(stripe_webhooks, order_id)
-    (intent_id,) = stripe_standin.intents
-    await stripe_standin.authenticate(intent_id, completed=True)
+    order_id, intent_id = await _authenticated_unannounced(stripe_webhooks, stripe_standin)
     succeeded = stripe_standin.events_of(intent_id)[-1]
 
     if signature == "wrong secret":
@@ -224,11 +227,7 @@ async def test_a_success_after_the_order_expired_is_refunded_through_the_intent(
 async def test_the_sweep_settles_a_success_whose_webhook_never_came(
     stripe_webhooks, stripe_standin
 ) -> None:
-    stripe_standin.pause_webhooks()
-    order_id = await stripe_webhooks.order()
-    await _authenticating(stripe_webhooks, order_id)
-    (intent_id,) = stripe_standin.intents
-    await stripe_standin.authenticate(intent_id, completed=True)
+    order_id, intent_id = await _authenticated_unannounced(stripe_webhooks, stripe_standin)
     settlement = stripe_webhooks.service.settlement
 
     stripe_webhooks.clock.advance(WAITING_LIMIT.total_seconds() - 1)
