@@ -20,6 +20,10 @@ class InvalidSignature(BadRequestError):
     message = "The webhook signature is invalid."
 
 
+class MalformedEvent(BadRequestError):
+    message = "The webhook event is malformed."
+
+
 class WebhookReceiver:
     def __init__(
         self, secret: str | None, events: WebhookEventRepository, settlement: Settlement
@@ -37,13 +41,18 @@ class WebhookReceiver:
             event = stripe.Webhook.construct_event(payload, signature, self._secret)
         except (stripe.SignatureVerificationError, ValueError):
             raise InvalidSignature() from None
-        event_id, event_type = str(event.id), str(event.type)
+        fields = event.to_dict()
+        event_id, event_type = str(fields.get("id", "")), str(fields.get("type", ""))
         if event_type not in SETTLING:
             return
+        data = fields.get("data")
+        intent_fields = data.get("object") if isinstance(data, dict) else None
+        if not event_id or not isinstance(intent_fields, dict) or "id" not in intent_fields:
+            raise MalformedEvent()
         if await self._events.seen(event_id):
             log.info("webhook event repeated", extra={"event_id": event_id, "type": event_type})
             return
-        intent = intent_of(event.data.object)
+        intent = intent_of(intent_fields)
         log.info(
             "webhook event",
             extra={"event_id": event_id, "type": event_type, "intent_id": intent.id},

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from zombilet_common.standins.stripe import signature_header
 from zombilet_common.testing.wait import wait_until
 from zombilet_payments.settlement import WAITING_LIMIT
 
@@ -272,3 +273,22 @@ async def test_the_sweep_leaves_an_intent_alone_while_stripe_is_unreachable(
     assert await stripe_webhooks.service.settlement.sweep() == 0
 
     assert (await stripe_webhooks.replica(order_id))["intent_id"] != ""
+
+
+async def test_a_signed_event_without_an_intent_is_refused_in_the_envelope(
+    stripe_webhooks, stripe_standin
+) -> None:
+    event = {"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "data": {}}
+    payload = json.dumps(event).encode()
+
+    answer = await stripe_webhooks.client.post(
+        WEBHOOK,
+        content=payload,
+        headers={"stripe-signature": signature_header(payload, stripe_standin.WEBHOOK_SECRET)},
+    )
+
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"errors": [{"message": "The webhook event is malformed."}]},
+    )
+    assert await stripe_webhooks.db.webhook_events.count_documents({}) == 0

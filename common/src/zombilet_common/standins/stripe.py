@@ -152,7 +152,9 @@ class StripeStandIn:
         return [e for e in self.events if e["data"]["object"]["id"] == intent_id]
 
     async def authenticate(self, intent_id: str, *, completed: bool = True) -> dict[str, Any]:
-        """The buyer answers 3-D Secure: the intent succeeds or fails, and its event is sent."""
+        """The buyer answers 3-D Secure: the intent succeeds or fails, and its event is sent.
+        This stands in for the bank's page that the intent's `next_action` URL names; that URL
+        is not served."""
         intent = self.intents[intent_id]
         if intent["status"] == "requires_action":
             intent["next_action"] = None

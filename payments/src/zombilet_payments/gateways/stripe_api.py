@@ -47,9 +47,8 @@ def payment_method_params(token: str) -> dict[str, Any] | None:
     return None
 
 
-def intent_of(intent: stripe.StripeObject) -> Intent:
-    """Stripe's PaymentIntent object, as the use cases read it."""
-    fields = intent.to_dict()
+def intent_of(fields: Mapping[str, Any]) -> Intent:
+    """Stripe's PaymentIntent object (as a dict), as the use cases read it."""
     status = str(fields.get("status"))
     folded = (
         IntentStatus.SUCCEEDED
@@ -161,7 +160,7 @@ class StripeGateway:
         except stripe.StripeError as exc:
             log.warning("stripe retrieve failed", extra={"error": repr(exc), "intent": intent_id})
             return Unreachable(repr(exc))
-        return intent_of(intent)
+        return intent_of(intent.to_dict())
 
     async def cancel(self, intent_id: str) -> Intent | Unreachable:
         try:
@@ -172,7 +171,7 @@ class StripeGateway:
         except stripe.StripeError as exc:
             log.warning("stripe cancel failed", extra={"error": repr(exc), "intent": intent_id})
             return Unreachable(repr(exc))
-        return intent_of(intent)
+        return intent_of(intent.to_dict())
 
     async def refund(self, *, intent_id: str, idempotency_key: str) -> RefundOutcome:
         try:
