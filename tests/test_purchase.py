@@ -2,6 +2,7 @@
 
 import asyncio
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pymongo import MongoClient
@@ -59,7 +60,7 @@ async def test_declined_card_leaves_the_order_payable_then_tok_visa_pays_it_once
     assert paid.status_code == 201, paid.text
     body = paid.json()
     assert body["orderId"] == order["id"]
-    assert body["stripeId"].startswith("ch_offline_")
+    assert body["stripeId"].startswith("pi_offline_")
     complete = await retry(
         lambda: buyer.get(f"/api/orders/{order['id']}"),
         200,
@@ -102,12 +103,46 @@ async def test_ten_concurrent_payments_of_one_order_charge_once(stack, people, r
     assert sorted(a.status_code for a in answers) == [201] + [400] * 9
     with MongoClient[dict[str, Any]](stack.stderr_url("mongo"), directConnection=True) as mongo:
         payments = list(mongo.payments.payments.find({"order_id": order["id"]}))
-        ledger = list(mongo.payments.offline_gateway.find({"kind": "charge"}))
+        ledger = list(mongo.payments.offline_gateway.find({"kind": "intent"}))
     assert len(payments) == 1
     assert payments[0]["amount"] == 2000
     charged = [
         entry
         for entry in ledger
-        if entry["key"].startswith(f"zombilet-{order['id']}-") and entry["outcome"] == "charged"
+        if entry["key"].startswith(f"zombilet-{order['id']}-") and entry["outcome"] == "succeeded"
     ]
     assert [entry["object_id"] for entry in charged] == [payments[0]["stripe_id"]]
+
+
+async def test_a_card_that_asks_for_authentication_pays_once_authenticated(people, retry) -> None:
+    _, buyer, _, order = await reserve(people, retry, price=30)
+
+    waiting = await retry(lambda: pay(buyer, order["id"], "pm_card_authenticationRequired"), 202)
+
+    body = waiting.json()
+    assert (body["orderId"], body["status"]) == (order["id"], "requires_action")
+    page = await buyer.get(body["nextActionUrl"])
+    assert page.status_code == 200
+    assert "Complete authentication" in page.text
+    assert "Fail authentication" in page.text
+    held = await pay(buyer, order["id"], "pm_card_visa")
+    assert held.json() == {
+        "errors": [{"message": "A payment for this order is already in progress."}]
+    }
+
+    answer = await buyer.post(
+        body["nextActionUrl"],
+        content=b"outcome=complete",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+
+    assert answer.status_code == 303
+    target = urlsplit(answer.headers["location"])
+    assert target.path == f"/orders/{order['id']}"
+    assert parse_qs(target.query)["redirect_status"] == ["succeeded"]
+    complete = await retry(
+        lambda: buyer.get(f"/api/orders/{order['id']}"),
+        200,
+        until=lambda r: r.json()["status"] == "complete",
+    )
+    assert complete.json()["version"] == 1

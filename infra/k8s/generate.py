@@ -102,7 +102,8 @@ APPS: tuple[App, ...] = (
         mongo=True,
         jwt=True,
         outside=True,
-        config={"STRIPE_CURRENCY": "gbp"},
+        # PUBLIC_URL: where a buyer returns after 3-D Secure (each overlay sets its host).
+        config={"STRIPE_CURRENCY": "gbp", "PUBLIC_URL": "http://localhost:8080"},
         # An empty STRIPE_KEY counts as unset: the offline gateway (the dev overlay's choice).
         secrets=(
             SecretEnv("STRIPE_KEY", STRIPE_SECRET, "STRIPE_KEY"),

@@ -33,6 +33,7 @@ from zombilet_payments.service import PaymentService
 from zombilet_payments.settings import Settings
 
 JWT_KEY = "payments-test-key"
+WEBHOOK_PATH = "/api/payments/webhook"
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ class Harness:
         return msg
 
     async def pay(
-        self, order_id: str, token: str = "tok_visa", *, user_id: str | None = None
+        self, order_id: str, token: str = "pm_card_visa", *, user_id: str | None = None
     ) -> httpx.Response:
         return await self.client.post(
             "/api/payments",
@@ -182,9 +183,7 @@ async def make_payments() -> AsyncIterator[HarnessFactory]:
         await relay.start()
         gateway = gateway or await build_gateway(settings, db)
         clock = Clock()
-        service, compensation = await build_service(
-            db, relay, gateway, currency=settings.stripe_currency, clock=clock
-        )
+        service, compensation = await build_service(db, relay, gateway, settings, clock=clock)
         app.state.payments = service
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://payments.test"
@@ -212,6 +211,7 @@ def stripe_settings(stripe_standin: StripeStandIn) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values = {
             "stripe_key": StripeStandIn.API_KEY,
+            "stripe_webhook_secret": StripeStandIn.WEBHOOK_SECRET,
             "stripe_api_base": stripe_standin.url,
             **overrides,
         }
@@ -226,6 +226,13 @@ async def stripe_payments(
 ) -> Harness:
     """Payments with the Stripe gateway (the official library) pointed at the stand-in."""
     return await make_payments(settings=stripe_settings())
+
+
+@pytest.fixture
+async def stripe_webhooks(stripe_payments: Harness, stripe_standin: StripeStandIn) -> Harness:
+    """`stripe_payments`, with the stand-in sending its signed events to the app's webhook."""
+    stripe_standin.send_webhooks_to(WEBHOOK_PATH, client=stripe_payments.client)
+    return stripe_payments
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
-"""The test-mode payment methods the order page offers, and what payments is sent for each.
+"""The test-mode payment methods the order page offers (SPEC 11.3).
 
-The form offers Stripe's test PaymentMethods (SPEC 11.3). Payments speaks the Charges API and
-knows only the matching test tokens, so the two it knows are translated here, and only here;
-drop the translation once payments accepts PaymentMethods. A value without a translation is
-sent as it is, so payments' own message ("The payment token is invalid.") shows.
+Each is one of Stripe's test PaymentMethods, sent to payments as the `token` exactly as chosen;
+payments' offline gateway and Stripe's test mode both know them. Anything else a form sends
+goes through as it is, so payments' own message ("The payment token is invalid.") shows.
 """
 
 from dataclasses import dataclass
@@ -24,13 +23,3 @@ TEST_MODE_CARDS = (
     ),
 )
 DEFAULT_CARD = TEST_MODE_CARDS[0].value
-
-_CHARGES_API_TOKENS = {
-    "pm_card_visa": "tok_visa",
-    "pm_card_chargeDeclined": "tok_chargeDeclined",
-}
-
-
-def payment_token(value: str) -> str:
-    """What to send payments as `token` for the form's `value`."""
-    return _CHARGES_API_TOKENS.get(value, value)

@@ -9,6 +9,7 @@ pytestmark = pytest.mark.integration
 
 VISA = "Test card that succeeds (pm_card_visa)"
 DECLINED = "Test card that is declined (pm_card_chargeDeclined)"
+AUTHENTICATES = "Test card that asks for authentication (pm_card_authenticationRequired)"
 WITHIN_EXPIRY = 45_000  # ms: the stack's window plus the expiry's own delay, with room
 
 
@@ -73,6 +74,37 @@ def test_a_declined_card_says_so_and_the_order_can_still_be_paid(people) -> None
     alert = buyer.page.get_by_role("alert")
     expect(alert).to_contain_text("Ooops...")
     expect(alert).to_contain_text("Your card was declined.")
+    buyer.pay(VISA)
+    expect(buyer.page).to_have_url(re.compile(r"/orders$"))
+    buyer.wait_for_status(order, "COMPLETE")
+
+
+def test_a_card_that_asks_for_authentication_pays_once_authenticated(people) -> None:
+    seller, buyer = people.new().sign_up(), people.new().sign_up()
+    order = buyer.buy(seller.sell("Encore", "21"))
+
+    buyer.pay(AUTHENTICATES)
+
+    expect(buyer.page).to_have_url(re.compile(r"/api/payments/authenticate/pi_offline_"))
+    buyer.page.get_by_role("button", name="Complete authentication").click()
+    expect(buyer.page).to_have_url(re.compile(re.escape(order) + r"\?.*redirect_status=succeeded"))
+    expect(buyer.page.get_by_role("heading", name="Order Complete")).to_be_visible(timeout=20_000)
+    expect(
+        buyer.page.get_by_text("Your order of 'Encore' for £21.00 has been paid.")
+    ).to_be_visible()
+
+
+def test_a_failed_authentication_says_so_and_the_order_can_still_be_paid(people) -> None:
+    seller, buyer = people.new(javascript=False).sign_up(), people.new(javascript=False).sign_up()
+    order = buyer.buy(seller.sell("Second Night", "9"))
+
+    buyer.pay(AUTHENTICATES)
+    buyer.page.get_by_role("button", name="Fail authentication").click()
+
+    expect(buyer.page).to_have_url(re.compile(re.escape(order) + r"\?"))
+    expect(buyer.page.get_by_role("alert")).to_contain_text(
+        "Your payment could not be authenticated. Please try again."
+    )
     buyer.pay(VISA)
     expect(buyer.page).to_have_url(re.compile(r"/orders$"))
     buyer.wait_for_status(order, "COMPLETE")

@@ -121,7 +121,7 @@ async def test_an_order_page_needs_a_user_and_comes_back(site, data) -> None:
     assert answer.headers["location"] == f"/auth/signin?next=%2Forders%2F{data.order_id}"
 
 
-async def test_paying_with_the_test_card_sends_its_token_and_goes_to_my_orders(
+async def test_paying_with_the_test_card_sends_its_payment_method_and_goes_to_my_orders(
     member, api, data
 ) -> None:
     api.on("POST", "/api/payments", httpx.Response(201, json={"id": "p" * 24}))
@@ -130,7 +130,7 @@ async def test_paying_with_the_test_card_sends_its_token_and_goes_to_my_orders(
 
     assert answer.status_code == 303
     assert answer.headers["location"] == "/orders"
-    assert api.body("POST", "/api/payments") == {"token": "tok_visa", "orderId": data.order_id}
+    assert api.body("POST", "/api/payments") == {"token": "pm_card_visa", "orderId": data.order_id}
 
 
 async def test_a_declined_card_shows_the_message_on_the_order_page(member, api, data) -> None:
@@ -147,7 +147,7 @@ async def test_a_declined_card_shows_the_message_on_the_order_page(member, api, 
         f"/orders/{data.order_id}/pay", data={"token": "pm_card_chargeDeclined"}
     )
 
-    assert api.body("POST", "/api/payments")["token"] == "tok_chargeDeclined"
+    assert api.body("POST", "/api/payments")["token"] == "pm_card_chargeDeclined"
     assert page.status_code == 402
     assert "<li>Your card was declined.</li>" in page.text
     assert "Pay £16.99</button>" in page.text
@@ -223,6 +223,34 @@ async def test_back_from_authentication_the_page_says_it_is_authenticating(
 
     assert "Authenticating your payment…" in page.text
     assert '<meta http-equiv="refresh" content="2">' in page.text
+
+
+async def test_back_from_a_completed_authentication_the_page_waits_for_the_payment(
+    member, api, data
+) -> None:
+    api.on("GET", f"/api/orders/{data.order_id}", httpx.Response(200, json=data.order()))
+
+    page = await member.get(
+        f"/orders/{data.order_id}?payment_intent=pi_offline_1&redirect_status=succeeded"
+    )
+
+    assert "Authenticating your payment…" in page.text
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert "Ooops..." not in page.text
+
+
+async def test_back_from_a_failed_authentication_the_page_says_so_and_offers_the_form(
+    member, api, data
+) -> None:
+    api.on("GET", f"/api/orders/{data.order_id}", httpx.Response(200, json=data.order()))
+
+    page = await member.get(
+        f"/orders/{data.order_id}?payment_intent=pi_offline_1&redirect_status=failed"
+    )
+
+    assert "<li>Your payment could not be authenticated. Please try again.</li>" in page.text
+    assert "Authenticating your payment…" not in page.text
+    assert "Pay £16.99</button>" in page.text
 
 
 async def test_with_stripe_authentication_stays_on_the_order_page_for_stripe_js(

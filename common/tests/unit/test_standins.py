@@ -35,30 +35,62 @@ def _stripe_client(standin: StripeStandIn) -> Any:
     )
 
 
-def _charge(standin: StripeStandIn, token: str, idempotency_key: str) -> Any:
-    return _stripe_client(standin).v1.charges.create(
-        {"amount": 1699, "currency": "gbp", "source": token, "metadata": {"orderId": "o1"}},
+def _pay(standin: StripeStandIn, payment_method: str, idempotency_key: str) -> Any:
+    return _stripe_client(standin).v1.payment_intents.create(
+        {
+            "amount": 1699,
+            "currency": "gbp",
+            "payment_method": payment_method,
+            "confirm": True,
+            "return_url": "http://shop.test/orders/o1",
+            "metadata": {"orderId": "o1"},
+        },
         options={"idempotency_key": idempotency_key},
     )
 
 
-async def test_stripe_charges_once_per_idempotency_key(stripe_standin: StripeStandIn) -> None:
-    first = await asyncio.to_thread(_charge, stripe_standin, "tok_visa", "order-o1")
-    again = await asyncio.to_thread(_charge, stripe_standin, "tok_visa", "order-o1")
+async def test_stripe_pays_an_intent_once_per_idempotency_key(
+    stripe_standin: StripeStandIn,
+) -> None:
+    first = await asyncio.to_thread(_pay, stripe_standin, "pm_card_visa", "order-o1")
+    again = await asyncio.to_thread(_pay, stripe_standin, "pm_card_visa", "order-o1")
 
     assert (first.id, first.status, first.amount) == (again.id, "succeeded", 1699)
-    assert list(stripe_standin.charges) == [first.id]
-    requests = stripe_standin.of("/v1/charges")
+    assert list(stripe_standin.intents) == [first.id]
+    requests = stripe_standin.of("/v1/payment_intents")
     assert [r.headers["idempotency-key"] for r in requests] == ["order-o1", "order-o1"]
     assert requests[0].form["metadata[orderId]"] == "o1"
+    assert [e["type"] for e in stripe_standin.events_of(first.id)] == ["payment_intent.succeeded"]
 
 
 async def test_stripe_declines_a_declined_card(stripe_standin: StripeStandIn) -> None:
     with pytest.raises(stripe.CardError) as declined:
-        await asyncio.to_thread(_charge, stripe_standin, "tok_chargeDeclined", "order-o2")
+        await asyncio.to_thread(_pay, stripe_standin, "pm_card_chargeDeclined", "order-o2")
 
     assert (declined.value.http_status, declined.value.code) == (402, "card_declined")
-    assert stripe_standin.charges == {}
+    (intent,) = stripe_standin.intents.values()
+    assert intent["status"] == "requires_payment_method"
+
+
+async def test_stripe_asks_for_authentication_then_settles_the_intent(
+    stripe_standin: StripeStandIn,
+) -> None:
+    waiting = await asyncio.to_thread(
+        _pay, stripe_standin, "pm_card_authenticationRequired", "order-o3"
+    )
+    assert waiting.status == "requires_action"
+    assert waiting.next_action.redirect_to_url.url.endswith(f"/authenticate/{waiting.id}")
+
+    await stripe_standin.authenticate(waiting.id, completed=True)
+
+    settled = await asyncio.to_thread(
+        _stripe_client(stripe_standin).v1.payment_intents.retrieve, waiting.id
+    )
+    assert settled.status == "succeeded"
+    assert [e["type"] for e in stripe_standin.events_of(waiting.id)] == [
+        "payment_intent.requires_action",
+        "payment_intent.succeeded",
+    ]
 
 
 async def test_sendgrid_send_is_recorded_and_accepted(sendgrid_standin: SendGridStandIn) -> None:

@@ -71,6 +71,8 @@ def test_prod_cookies_are_secure_and_urls_are_the_public_https_host(
     assert config(dev, "auth")["COOKIE_SECURE"] == "false"
     assert config(prod, "contact")["PUBLIC_URL"] == "https://zombilet.com"
     assert config(dev, "contact")["PUBLIC_URL"] == "http://zombilet.dev"
+    assert config(prod, "payments")["PUBLIC_URL"] == "https://zombilet.com"
+    assert config(dev, "payments")["PUBLIC_URL"] == "http://zombilet.dev"
     assert config(prod, "client")["API_BASE_URL"] == "https://zombilet.com"
 
 

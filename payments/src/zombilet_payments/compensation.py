@@ -6,8 +6,6 @@ finishes whatever those two could not (a failed refund, a crash between charge a
 The refund's idempotency key is fixed per payment, so every path refunds the same refund.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -19,7 +17,6 @@ from zombilet_payments.repository import OrderReplicaRepository, PaymentReposito
 
 log = logging.getLogger(__name__)
 
-SWEEP_INTERVAL_SECONDS = 60.0
 SWEEP_BATCH = 100
 
 
@@ -51,7 +48,7 @@ class Compensation:
     async def refund(self, payment: Payment) -> None:
         """Refund `payment` in full and record it (version +1); nothing is published."""
         outcome = await self._gateway.refund(
-            charge_id=payment.stripe_id, idempotency_key=refund_key(payment.id)
+            intent_id=payment.stripe_id, idempotency_key=refund_key(payment.id)
         )
         match outcome:
             case Refunded(refund_id=refund_id):
@@ -79,7 +76,7 @@ class Compensation:
         if stored is not None and stored.stripe_id == charge_id:
             return
         outcome = await self._gateway.refund(
-            charge_id=charge_id, idempotency_key=f"zombilet-refund-{charge_id}"
+            intent_id=charge_id, idempotency_key=f"zombilet-refund-{charge_id}"
         )
         # No payment records this charge, so no sweep can retry it: an operator must know.
         message = (
@@ -103,34 +100,3 @@ class Compensation:
                     log.warning("refund still failing", extra={"order_id": order_id})
             after = order_ids[-1]
         return settled
-
-
-class RefundSweeper:
-    """Runs `Compensation.sweep` at start and then every `interval` seconds."""
-
-    def __init__(
-        self, compensation: Compensation, *, interval: float = SWEEP_INTERVAL_SECONDS
-    ) -> None:
-        self._compensation = compensation
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="refund-sweeper")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._compensation.sweep()
-            except Exception:
-                # The database may be down for a moment; the next sweep tries again.
-                log.warning("refund sweep failed", exc_info=True)
-            await asyncio.sleep(self._interval)

@@ -11,21 +11,27 @@ from zombilet_common.declaration import ServiceDeclaration
 from zombilet_common.mongo import Document
 from zombilet_common.outbox import OutboxRelay
 from zombilet_common.runtime import Runtime
-from zombilet_payments.compensation import Compensation, RefundSweeper
+from zombilet_payments.compensation import Compensation
 from zombilet_payments.events.listeners.order_cancelled import OrderCancelledListener
 from zombilet_payments.events.listeners.order_completed import OrderCompletedListener
 from zombilet_payments.events.listeners.order_created import OrderCreatedListener
 from zombilet_payments.gateways import PaymentGateway
 from zombilet_payments.gateways.offline import OfflineGateway
 from zombilet_payments.gateways.stripe_api import StripeGateway
+from zombilet_payments.periodic import Periodic
 from zombilet_payments.repository import (
     GatewayLedgerRepository,
     OrderReplicaRepository,
     PaymentRepository,
+    WebhookEventRepository,
 )
 from zombilet_payments.routes import router
 from zombilet_payments.service import PaymentService
 from zombilet_payments.settings import Settings
+from zombilet_payments.settlement import Settlement
+from zombilet_payments.webhooks import WebhookReceiver
+
+SWEEP_INTERVAL_SECONDS = 60.0
 
 SERVICE = ServiceDeclaration(
     Settings,
@@ -50,17 +56,28 @@ async def build_service(
     db: Database,
     relay: OutboxRelay,
     gateway: PaymentGateway,
+    settings: Settings,
     *,
-    currency: str,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> tuple[PaymentService, Compensation]:
     """The use cases over `db`, handing their events to `relay`; indexes made sure of."""
     replicas, payments = OrderReplicaRepository(db), PaymentRepository(db, relay)
-    await replicas.ensure_indexes()
-    await payments.ensure_indexes()
+    events = WebhookEventRepository(db)
+    for repository in (replicas, payments, events):
+        await repository.ensure_indexes()
     compensation = Compensation(replicas, payments, gateway, clock=clock)
+    settlement = Settlement(replicas, payments, gateway, compensation, clock=clock)
+    webhooks = WebhookReceiver(settings.stripe_webhook_secret, events, settlement)
     service = PaymentService(
-        replicas, payments, gateway, compensation, currency=currency, clock=clock
+        replicas,
+        payments,
+        gateway,
+        compensation,
+        settlement,
+        webhooks,
+        currency=settings.stripe_currency,
+        public_url=settings.public_url,
+        clock=clock,
     )
     return service, compensation
 
@@ -70,14 +87,19 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[PaymentSer
     gateway = await build_gateway(settings, runtime.database)
     try:
         service, compensation = await build_service(
-            runtime.database, runtime.outbox_relay, gateway, currency=settings.stripe_currency
+            runtime.database, runtime.outbox_relay, gateway, settings
         )
-        sweeper = RefundSweeper(compensation)
-        sweeper.start()
+        sweepers = (
+            Periodic("refund-sweeper", compensation.sweep, interval=SWEEP_INTERVAL_SECONDS),
+            Periodic("intent-sweeper", service.settlement.sweep, interval=SWEEP_INTERVAL_SECONDS),
+        )
+        for sweeper in sweepers:
+            sweeper.start()
         try:
             yield service
         finally:
-            await sweeper.stop()
+            for sweeper in sweepers:
+                await sweeper.stop()
     finally:
         # Once the listeners, which may be refunding, have stopped.
         await gateway.close()

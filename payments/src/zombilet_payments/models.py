@@ -99,6 +99,8 @@ def order_replica_fields(event: OrderCreatedEvent) -> Document:
         "expires_at": event.expires_at,
         "claim_at": 0,
         "claim_id": "",
+        "intent_id": "",
+        "intent_at": 0,
         "reconcile": False,
     }
 
@@ -108,8 +110,8 @@ def minor_units(price: float) -> int:
     return round(price * 100)
 
 
-def charge_key(order_id: str, token: str) -> str:
-    """Stripe's idempotency key of a charge: repeating a request with one token charges once."""
+def payment_key(order_id: str, token: str) -> str:
+    """Stripe's idempotency key of an intent: repeating a request with one token pays once."""
     digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:32]
     return f"zombilet-{order_id}-{digest}"
 

@@ -39,3 +39,10 @@ class PaymentPublic(WireModel):
     @classmethod
     def of(cls, payment: Payment) -> "PaymentPublic":
         return cls(id=payment.id, order_id=payment.order_id, stripe_id=payment.stripe_id)
+
+
+class AwaitingAuthenticationPublic(WireModel):
+    order_id: str
+    status: str = "requires_action"
+    client_secret: str
+    next_action_url: str

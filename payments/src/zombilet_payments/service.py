@@ -3,6 +3,7 @@
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from zombilet_common.bus import NotYet
@@ -21,18 +22,21 @@ from zombilet_common.events import (
     OrderStatus,
 )
 from zombilet_common.versioning import Verdict, not_yet_if_ahead
-from zombilet_payments.compensation import Compensation, RefundFailure
+from zombilet_payments.compensation import Compensation
 from zombilet_payments.gateways import (
-    Charged,
-    ChargeOutcome,
     Declined,
     InvalidToken,
     PaymentGateway,
+    PaymentOutcome,
     Refused,
+    RequiresAction,
+    Succeeded,
     Unreachable,
 )
-from zombilet_payments.models import OrderReplica, Payment, charge_key, minor_units
-from zombilet_payments.repository import OrderReplicaRepository, PaymentExists, PaymentRepository
+from zombilet_payments.models import OrderReplica, Payment, minor_units, payment_key
+from zombilet_payments.repository import OrderReplicaRepository, PaymentRepository
+from zombilet_payments.settlement import Recorded, Settlement
+from zombilet_payments.webhooks import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,15 @@ class ProviderUnreachable(UpstreamUnavailableError):
     message = "The payment provider could not be reached. Please try again."
 
 
+@dataclass(frozen=True)
+class AwaitingAuthentication:
+    """The intent waits for the buyer to authenticate (SPEC.md §7.5's 202)."""
+
+    order_id: str
+    client_secret: str
+    next_action_url: str
+
+
 class PaymentService:
     def __init__(
         self,
@@ -73,19 +86,27 @@ class PaymentService:
         payments: PaymentRepository,
         gateway: PaymentGateway,
         compensation: Compensation,
+        settlement: Settlement,
+        webhooks: WebhookReceiver,
         *,
         currency: str,
+        public_url: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._replicas = replicas
         self._payments = payments
         self._gateway = gateway
         self._compensation = compensation
+        self.settlement = settlement
+        self.webhooks = webhooks
         self._currency = currency
+        self._public_url = public_url
         self._now = clock
 
-    async def pay(self, *, user_id: str, order_id: str, token: str) -> Payment:
-        """Charge the order's price once and store the payment (SPEC.md §7.2 steps 2–7)."""
+    async def pay(
+        self, *, user_id: str, order_id: str, token: str
+    ) -> Payment | AwaitingAuthentication:
+        """Pay the order's price with one intent, once (SPEC.md §7.2 steps 2–7, §7.5)."""
         replica = await self._replicas.get(order_id)
         if replica is None:
             raise NotFoundError()
@@ -104,17 +125,19 @@ class PaymentService:
             if await self._payments.by_order(order_id) is not None:
                 raise OrderAlreadyPaid()
             amount = minor_units(replica.price)
-            outcome = await self._gateway.charge(
+            outcome = await self._gateway.pay(
                 amount=amount,
                 currency=self._currency,
                 token=token,
-                idempotency_key=charge_key(order_id, token),
+                idempotency_key=payment_key(order_id, token),
                 metadata={"orderId": order_id},
                 description=f"Zombilet order {order_id}",
+                return_url=f"{self._public_url}/orders/{order_id}",
             )
-            log.info("charge answered", extra={"order_id": order_id, "outcome": repr(outcome)})
-            return await self._conclude(replica, amount, outcome)
+            log.info("payment answered", extra={"order_id": order_id, "outcome": repr(outcome)})
+            return await self._conclude(replica, amount, outcome, claim_id)
         finally:
+            # An intent waiting for authentication keeps the order through its own hold.
             await self._replicas.release(order_id, claim_id)
 
     async def record_order(self, event: OrderCreatedEvent) -> NotYet | None:
@@ -149,11 +172,18 @@ class PaymentService:
             raise OrderExpired()
 
     async def _conclude(
-        self, replica: OrderReplica, amount: int, outcome: ChargeOutcome
-    ) -> Payment:
+        self, replica: OrderReplica, amount: int, outcome: PaymentOutcome, claim_id: str
+    ) -> Payment | AwaitingAuthentication:
         match outcome:
-            case Charged(charge_id=charge_id):
-                return await self._record(replica, charge_id, amount)
+            case Succeeded(intent_id=intent_id):
+                return await self._record(replica, intent_id, amount)
+            case RequiresAction(intent_id=intent_id):
+                await self._replicas.hold_for_intent(
+                    replica.id, claim_id, intent_id, epoch_ms(self._now())
+                )
+                return AwaitingAuthentication(
+                    replica.id, outcome.client_secret, outcome.next_action_url
+                )
             case Declined(message=message):
                 raise CardDeclined(message)
             case InvalidToken():
@@ -163,22 +193,10 @@ class PaymentService:
             case Unreachable():
                 raise ProviderUnreachable()
 
-    async def _record(self, replica: OrderReplica, charge_id: str, amount: int) -> Payment:
-        payment, event = Payment.new(
-            order_id=replica.id, stripe_id=charge_id, amount=amount, currency=self._currency
-        )
-        try:
-            await self._payments.insert(payment, event)
-        except PaymentExists:
-            await self._compensation.refund_stray_charge(replica.id, charge_id)
-            raise OrderAlreadyPaid() from None
-        current = await self._replicas.get(replica.id)
-        if current is not None and current.status is OrderStatus.CANCELLED:
-            # Cancelled (expired) while we charged: orders will ignore the payment, so the
-            # buyer gets the money back now. A failed refund is left to the sweep.
-            try:
-                await self._compensation.refund(payment)
-            except RefundFailure:
-                log.warning("refund after a late payment failed", extra={"order_id": replica.id})
+    async def _record(self, replica: OrderReplica, intent_id: str, amount: int) -> Payment:
+        record = await self.settlement.record(replica.id, intent_id, amount, self._currency)
+        if record.outcome is Recorded.CANCELLED:
             raise OrderNotPayable()
-        return payment
+        if record.outcome is Recorded.OTHER or record.payment is None:
+            raise OrderAlreadyPaid()
+        return record.payment

@@ -3,9 +3,15 @@
 import re
 from typing import Annotated, ClassVar
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, model_validator
 
-from zombilet_common.settings import HttpUrl, MongoUri, NatsUrl, ServiceSettings
+from zombilet_common.settings import (
+    HttpUrl,
+    MissingSettingError,
+    MongoUri,
+    NatsUrl,
+    ServiceSettings,
+)
 
 _CURRENCY = re.compile(r"[a-z]{3}")
 
@@ -25,9 +31,19 @@ class Settings(ServiceSettings):
     mongo_uri: MongoUri
     nats_url: NatsUrl
     jwt_key: str
-    # Unset: the offline gateway that honours Stripe's test tokens (SPEC.md §7.3).
+    # Unset: the offline gateway that honours Stripe's test payment methods (SPEC.md §7.5).
     stripe_key: str | None = None
+    # The webhook endpoint's signing secret; required with STRIPE_KEY.
+    stripe_webhook_secret: str | None = None
     stripe_currency: Currency = "gbp"
     # Where the Stripe library sends its requests; unset means api.stripe.com. The local stack
     # and tests point it at a stand-in server.
     stripe_api_base: HttpUrl | None = None
+    # The site the buyer comes back to after authenticating: PUBLIC_URL/orders/<orderId>.
+    public_url: HttpUrl = "http://localhost:8080"
+
+    @model_validator(mode="after")
+    def _webhook_secret_comes_with_the_key(self) -> "Settings":
+        if self.stripe_key is not None and self.stripe_webhook_secret is None:
+            raise MissingSettingError("STRIPE_WEBHOOK_SECRET")
+        return self

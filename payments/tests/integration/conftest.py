@@ -20,6 +20,7 @@ from zombilet_common.events import (
     OrderTicket,
     OrderTicketRef,
 )
+from zombilet_common.standins.stripe import StripeStandIn
 from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
 from zombilet_common.testing.listening import collect
@@ -120,13 +121,24 @@ class LivePayments:
             ticket=OrderTicketRef(id=str(ObjectId())),
         )
 
-    async def pay(self, client: httpx.AsyncClient, order_id: str, token: str = "tok_visa") -> Any:
+    async def pay(
+        self, client: httpx.AsyncClient, order_id: str, token: str = "pm_card_visa"
+    ) -> Any:
         return await client.post(
             "/api/payments", json={"token": token, "orderId": order_id}, headers=self.cookie
         )
 
 
 LiveFactory = Callable[..., Awaitable[LivePayments]]
+
+
+def stripe_of(standin: StripeStandIn) -> dict[str, str]:
+    """The settings that point payments' Stripe library at `standin`."""
+    return {
+        "stripe_key": standin.API_KEY,
+        "stripe_webhook_secret": standin.WEBHOOK_SECRET,
+        "stripe_api_base": standin.url,
+    }
 
 
 @pytest.fixture

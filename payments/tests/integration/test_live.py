@@ -8,6 +8,9 @@ from bson import ObjectId
 
 from zombilet_common.events import OrderCompletedEvent, OrderTicketRef
 from zombilet_common.testing.wait import wait_until
+from zombilet_payments.settlement import WAITING_LIMIT
+
+from .conftest import stripe_of
 
 pytestmark = pytest.mark.integration
 
@@ -67,15 +70,13 @@ async def test_order_completed_makes_the_replica_complete(start_payments) -> Non
 async def test_a_payment_landing_just_after_the_cancel_is_refunded(
     start_payments, stripe_standin
 ) -> None:
-    live = await start_payments(
-        stripe_key=stripe_standin.API_KEY, stripe_api_base=stripe_standin.url
-    )
+    live = await start_payments(**stripe_of(stripe_standin))
     order_id = await live.order()
-    gate = stripe_standin.hold_charges()
+    gate = stripe_standin.hold_payments()
 
     async with live.client() as client:
         paying = asyncio.create_task(live.pay(client, order_id))
-        await wait_until(lambda: len(stripe_standin.of("/v1/charges")) == 1, within=5)
+        await wait_until(lambda: len(stripe_standin.of("/v1/payment_intents")) == 1, within=5)
         await live.bus.publish(live.cancelled(order_id))
 
         async def replica_cancelled() -> bool:
@@ -95,12 +96,10 @@ async def test_a_payment_landing_just_after_the_cancel_is_refunded(
     assert payment["refund_id"] in stripe_standin.refunds
 
 
-async def test_a_redelivered_cancel_of_a_charged_order_refunds_once(
+async def test_a_redelivered_cancel_of_a_paid_order_refunds_once(
     start_payments, stripe_standin
 ) -> None:
-    live = await start_payments(
-        stripe_key=stripe_standin.API_KEY, stripe_api_base=stripe_standin.url
-    )
+    live = await start_payments(**stripe_of(stripe_standin))
     order_id = await live.order()
     async with live.client() as client:
         payment_id = (await live.pay(client, order_id)).json()["id"]
@@ -147,3 +146,63 @@ async def test_readyz_reports_mongo_and_nats(start_payments) -> None:
     async with live.client() as client:
         response = await client.get("/readyz")
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+async def test_an_authenticated_payment_is_recorded_from_the_webhook_on_the_store(
+    start_payments, stripe_standin
+) -> None:
+    live = await start_payments(**stripe_of(stripe_standin))
+    published = await live.bus.watch("payment.created")
+    order_id = await live.order()
+
+    async with live.client() as client:
+        stripe_standin.send_webhooks_to("/api/payments/webhook", client=client)
+        waiting = await live.pay(client, order_id, "pm_card_authenticationRequired")
+        assert waiting.status_code == 202
+        (intent_id,) = stripe_standin.intents
+        held = await live.pay(client, order_id, "pm_card_visa")
+        assert held.json() == {
+            "errors": [{"message": "A payment for this order is already in progress."}]
+        }
+
+        await stripe_standin.authenticate(intent_id, completed=True)
+        await wait_until(lambda: len(published) == 1, within=5)
+
+    assert published[0]["data"]["stripeId"] == intent_id
+    replica = await live.db.order_replicas.find_one({"_id": ObjectId(order_id)})
+    assert (replica["intent_id"], replica["intent_at"]) == ("", 0)
+
+
+async def test_the_sweep_finds_a_waiting_intent_on_the_store(start_payments) -> None:
+    live = await start_payments()
+    order_id = await live.order(expires_in=3600)
+    async with live.client() as client:
+        assert (
+            await live.pay(client, order_id, "pm_card_authenticationRequired")
+        ).status_code == 202
+    replica = await live.db.order_replicas.find_one({"_id": ObjectId(order_id)})
+    assert replica["intent_id"].startswith("pi_offline_")
+    # As if the buyer had left the bank's page eleven minutes ago.
+    aged = replica["intent_at"] - int(WAITING_LIMIT.total_seconds() * 1000) - 60_000
+    await live.db.order_replicas.update_one(
+        {"_id": ObjectId(order_id)}, {"$set": {"intent_at": aged}}
+    )
+
+    assert await live.app.state.payments.settlement.sweep() == 1
+
+    replica = await live.db.order_replicas.find_one({"_id": ObjectId(order_id)})
+    assert (replica["intent_id"], replica["intent_at"]) == ("", 0)
+    async with live.client() as client:
+        assert (await live.pay(client, order_id, "pm_card_visa")).status_code == 201
+
+
+async def test_a_replica_stored_before_intents_were_held_can_be_paid_on_the_store(
+    start_payments,
+) -> None:
+    live = await start_payments()
+    order_id = await live.order()
+    await live.db.order_replicas.update_one(
+        {"_id": ObjectId(order_id)}, {"$unset": {"intent_id": "", "intent_at": ""}}
+    )
+    async with live.client() as client:
+        assert (await live.pay(client, order_id)).status_code == 201

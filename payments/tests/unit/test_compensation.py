@@ -1,5 +1,6 @@
-"""Refunds (SPEC.md §7.4) through the Stripe library and the stand-in: a payment that lands
-after the cancel, a cancel of a charged order, failed refunds retried, the sweep."""
+"""Refunds (SPEC.md §7.4) through the Stripe library and the stand-in, through the intent: a
+payment that lands after the cancel, a cancel of a paid order, failed refunds retried, the
+sweep."""
 
 import asyncio
 
@@ -12,10 +13,10 @@ CANNOT_BE_PAID = {"errors": [{"message": "This order cannot be paid."}]}
 
 
 async def _pay_while_cancelled(harness, standin, order_id: str, *, fail_refund: bool = False):
-    """Pay, and cancel the order while the charge is at the provider."""
-    gate = standin.hold_charges()
+    """Pay, and cancel the order while the intent is at the provider."""
+    gate = standin.hold_payments()
     paying = asyncio.create_task(harness.pay(order_id, "tok_visa"))
-    await wait_until(lambda: len(standin.of("/v1/charges")) == 1, within=5)
+    await wait_until(lambda: len(standin.of("/v1/payment_intents")) == 1, within=5)
     cancelled = await harness.cancel(order_id)
     assert cancelled.answers == ["ack"]  # nothing stored yet, so nothing to refund
     if fail_refund:
@@ -34,9 +35,9 @@ async def test_payment_stored_after_the_cancel_is_refunded_at_once(
     assert response.status_code == 400
     assert response.json() == CANNOT_BE_PAID
     payment = await stripe_payments.payment(order_id)
-    (charge_id,) = stripe_standin.charges
+    (charge_id,) = stripe_standin.intents
     (refund_request,) = stripe_standin.of("/v1/refunds")
-    assert refund_request.form == {"charge": charge_id}
+    assert refund_request.form == {"payment_intent": charge_id}
     assert refund_request.headers["idempotency-key"] == f"zombilet-refund-{payment['_id']}"
     (refund_id,) = stripe_standin.refunds
     assert (payment["stripe_id"], payment["refunded"], payment["refund_id"]) == (
@@ -135,15 +136,15 @@ async def test_a_second_charge_for_a_paid_order_is_refunded(
     stripe_payments, stripe_standin
 ) -> None:
     order_id = await stripe_payments.order()
-    gate = stripe_standin.hold_charges()
+    gate = stripe_standin.hold_payments()
     paying = asyncio.create_task(stripe_payments.pay(order_id, "tok_visa"))
-    await wait_until(lambda: len(stripe_standin.of("/v1/charges")) == 1, within=5)
+    await wait_until(lambda: len(stripe_standin.of("/v1/payment_intents")) == 1, within=5)
     # Meanwhile another payment for the order was stored (a request whose claim had expired).
     await stripe_payments.db.payments.insert_one(
         {
             "_id": ObjectId(),
             "order_id": order_id,
-            "stripe_id": "ch_other",
+            "stripe_id": "pi_other",
             "amount": 1699,
             "currency": "gbp",
             "refunded": False,
@@ -156,8 +157,8 @@ async def test_a_second_charge_for_a_paid_order_is_refunded(
     response = await paying
 
     assert response.json() == {"errors": [{"message": "This order has already been paid."}]}
-    (charge_id,) = stripe_standin.charges
+    (charge_id,) = stripe_standin.intents
     (refund,) = stripe_standin.of("/v1/refunds")
-    assert refund.form == {"charge": charge_id}
+    assert refund.form == {"payment_intent": charge_id}
     assert refund.headers["idempotency-key"] == f"zombilet-refund-{charge_id}"
     assert await stripe_payments.db.payments.count_documents({}) == 1

@@ -1,5 +1,5 @@
 """POST /api/payments with the offline gateway: SPEC.md §7.2 lookups, state rules in order,
-the claim, the outcomes, and the payment stored with its `payment.created`."""
+the claim, the outcomes (§7.5), and the payment stored with its `payment.created`."""
 
 import json
 from typing import Any
@@ -18,17 +18,18 @@ DECLINED = {"errors": [{"message": "Your card was declined.", "field": "token"}]
 INVALID_TOKEN = {"errors": [{"message": "The payment token is invalid.", "field": "token"}]}
 
 
-async def test_tok_visa_pays_the_order(payments) -> None:
+@pytest.mark.parametrize("token", ["pm_card_visa", "tok_visa"])
+async def test_a_succeeding_card_pays_the_order(payments, token: str) -> None:
     order_id = await payments.order(price=16.99)
 
-    response = await payments.pay(order_id, "tok_visa")
+    response = await payments.pay(order_id, token)
 
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"id", "orderId", "stripeId"}
     assert body["orderId"] == order_id
-    assert body["stripeId"].startswith("ch_offline_")
-    assert len(body["stripeId"]) == len("ch_offline_") + 24
+    assert body["stripeId"].startswith("pi_offline_")
+    assert len(body["stripeId"]) == len("pi_offline_") + 24
     stored = await payments.payment(order_id)
     assert stored["_id"] == ObjectId(body["id"])
     assert (stored["stripe_id"], stored["amount"], stored["currency"]) == (
@@ -91,7 +92,7 @@ async def test_a_paid_order_is_not_charged_again(payments) -> None:
     assert first.status_code == 201
     assert again.status_code == 400
     assert again.json() == ALREADY_PAID
-    assert await payments.db.offline_gateway.count_documents({"kind": "charge"}) == 1
+    assert await payments.db.offline_gateway.count_documents({"kind": "intent"}) == 1
 
 
 async def test_expired_order_is_refused(payments) -> None:
@@ -120,10 +121,13 @@ async def test_ownership_comes_before_the_state(payments) -> None:
     assert (await payments.pay(order_id)).status_code == 401
 
 
-async def test_declined_card_is_402_on_the_token_and_the_order_stays_payable(payments) -> None:
+@pytest.mark.parametrize("token", ["pm_card_chargeDeclined", "tok_chargeDeclined"])
+async def test_declined_card_is_402_on_the_token_and_the_order_stays_payable(
+    payments, token: str
+) -> None:
     order_id = await payments.order()
 
-    declined = await payments.pay(order_id, "tok_chargeDeclined")
+    declined = await payments.pay(order_id, token)
 
     assert declined.status_code == 402
     assert declined.json() == DECLINED
@@ -133,7 +137,7 @@ async def test_declined_card_is_402_on_the_token_and_the_order_stays_payable(pay
     assert paid.status_code == 201
 
 
-@pytest.mark.parametrize("token", ["tok_unknown", "tok_visa_x", "garbage", "  pm_card_visa "])
+@pytest.mark.parametrize("token", ["tok_unknown", "tok_visa_x", "garbage", "pm_card_visa_x"])
 async def test_invalid_token_is_402_on_the_token(payments, token: str) -> None:
     order_id = await payments.order()
     response = await payments.pay(order_id, token)
@@ -145,7 +149,7 @@ async def test_invalid_token_is_402_on_the_token(payments, token: str) -> None:
 
 async def test_token_is_trimmed_before_the_charge(payments) -> None:
     order_id = await payments.order()
-    assert (await payments.pay(order_id, "  tok_visa\n")).status_code == 201
+    assert (await payments.pay(order_id, "  pm_card_visa\n")).status_code == 201
 
 
 async def test_a_live_claim_means_a_payment_in_progress(payments) -> None:
@@ -188,12 +192,12 @@ async def test_a_claim_won_after_another_request_paid_says_already_paid(
     response = await payments.pay(order_id, "tok_visa")
 
     assert response.json() == ALREADY_PAID
-    assert await payments.db.offline_gateway.count_documents({"kind": "charge"}) == 1
+    assert await payments.db.offline_gateway.count_documents({"kind": "intent"}) == 1
 
 
 async def test_the_claim_is_released_after_every_outcome(payments) -> None:
     order_id = await payments.order()
-    for token in ("tok_chargeDeclined", "tok_nope", "tok_visa"):
+    for token in ("pm_card_chargeDeclined", "tok_nope", "pm_card_visa"):
         await payments.pay(order_id, token)
         replica = await payments.replica(order_id)
         assert (replica["claim_at"], replica["claim_id"]) == (0, "")
@@ -203,3 +207,11 @@ async def test_amount_is_the_price_rounded_to_minor_units(payments) -> None:
     order_id = await payments.order(price=0.29 + 0.01 * 3)  # 0.32000000000000006
     await payments.pay(order_id)
     assert (await payments.payment(order_id))["amount"] == 32
+
+
+async def test_a_replica_stored_before_intents_were_held_can_be_paid(payments) -> None:
+    order_id = await payments.order()
+    await payments.db.order_replicas.update_one(
+        {"_id": ObjectId(order_id)}, {"$unset": {"intent_id": "", "intent_at": ""}}
+    )
+    assert (await payments.pay(order_id)).status_code == 201

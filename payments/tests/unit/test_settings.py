@@ -14,7 +14,15 @@ REQUIRED = {"MONGO_URI": "mongodb://db/payments", "NATS_URL": "nats://n:4222", "
 
 @pytest.fixture
 def env(monkeypatch) -> pytest.MonkeyPatch:
-    for name in ("STRIPE_KEY", "STRIPE_CURRENCY", "STRIPE_API_BASE", "PORT", "LOG_LEVEL"):
+    for name in (
+        "STRIPE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_CURRENCY",
+        "STRIPE_API_BASE",
+        "PUBLIC_URL",
+        "PORT",
+        "LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in REQUIRED.items():
         monkeypatch.setenv(name, value)
@@ -29,6 +37,7 @@ def test_defaults(env) -> None:
         None,
     )
     assert settings.port == 3000
+    assert (settings.stripe_webhook_secret, settings.public_url) == (None, "http://localhost:8080")
 
 
 def test_currency_is_lower_cased(env) -> None:
@@ -76,8 +85,24 @@ async def test_without_stripe_key_the_offline_gateway_is_used(env) -> None:
     assert isinstance(gateway, OfflineGateway)
 
 
+def test_stripe_key_without_a_webhook_secret_stops_the_process(env, capsys) -> None:
+    env.setenv("STRIPE_KEY", "sk_test_123")
+    with pytest.raises(SystemExit) as exited:
+        load_settings(Settings)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        "payments: missing required environment variable STRIPE_WEBHOOK_SECRET\n"
+    )
+
+
+def test_public_url_loses_its_trailing_slash(env) -> None:
+    env.setenv("PUBLIC_URL", "https://zombilet.example/")
+    assert load_settings(Settings).public_url == "https://zombilet.example"
+
+
 async def test_with_stripe_key_the_stripe_library_is_used(env) -> None:
     env.setenv("STRIPE_KEY", "sk_test_123")
+    env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_123")
     db = AsyncMongoMockClient(tz_aware=True)["payments"]
     gateway = await build_gateway(load_settings(Settings), db)
     assert isinstance(gateway, StripeGateway)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from zombilet_client.api import ApiAnswer
 from zombilet_client.forms import form_fields
 from zombilet_client.patience import until_found
-from zombilet_client.payment_tokens import DEFAULT_CARD, TEST_MODE_CARDS, payment_token
+from zombilet_client.payment_tokens import DEFAULT_CARD, TEST_MODE_CARDS
 from zombilet_client.rendering import redirect, render
 from zombilet_client.visitor import Visitor, visitor
 
@@ -20,6 +20,7 @@ CurrentVisitor = Annotated[Visitor, Depends(visitor)]
 
 _ID = re.compile(r"[0-9a-fA-F]{24}")
 NOT_FOUND = ApiAnswer(404, {"errors": [{"message": "Not Found"}]})
+AUTHENTICATION_FAILED = "Your payment could not be authenticated. Please try again."
 
 
 @router.get("")
@@ -83,6 +84,11 @@ async def _order_page(
             order=None,
         )
     order: dict[str, Any] = answer.body
+    # Back from authentication, the return URL carries what Stripe (or payments' offline page)
+    # adds to it: `redirect_status` succeeded or failed.
+    returned = request.query_params.get("redirect_status")
+    if returned == "failed" and not errors:
+        errors = [AUTHENTICATION_FAILED]
     return render(
         request,
         you,
@@ -94,7 +100,7 @@ async def _order_page(
         seconds_left=seconds_left(str(order.get("expiresAt", ""))),
         cards=TEST_MODE_CARDS,
         card=card,
-        authenticating=request.query_params.get("authenticating") == "1",
+        authenticating=request.query_params.get("authenticating") == "1" or returned == "succeeded",
         client_secret=client_secret,
     )
 
@@ -108,8 +114,7 @@ async def show_order(request: Request, you: CurrentVisitor, order_id: str) -> Re
 @router.post("/{order_id}/pay")
 async def pay(request: Request, you: CurrentVisitor, order_id: str) -> Response:
     you.require_user(f"/orders/{order_id}")
-    chosen = (await form_fields(request)).get("token", "")
-    token = payment_token(chosen)
+    token = (await form_fields(request)).get("token", "")
     # Payments hears of a new order a moment after orders stores it, and answers 404 until then.
     paid = await until_found(
         lambda: you.api.post("/api/payments", {"token": token, "orderId": order_id})
@@ -130,7 +135,7 @@ async def pay(request: Request, you: CurrentVisitor, order_id: str) -> Response:
     if paid.ok:
         return redirect(you, "/orders")
     return await _order_page(
-        request, you, order_id, status=paid.page_status, errors=paid.messages, card=chosen
+        request, you, order_id, status=paid.page_status, errors=paid.messages, card=token
     )
 
 

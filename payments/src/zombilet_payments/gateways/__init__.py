@@ -1,16 +1,27 @@
 """The payment gateway: one small interface, Stripe behind it or the offline stand-in.
 
-Outcomes are values, not exceptions, so the use case answers each one explicitly (SPEC.md §7.2's
-outcome table) and nothing a provider raises leaks past the gateway.
+A payment is one PaymentIntent, created and confirmed at once (SPEC.md §7.5). Outcomes are
+values, not exceptions, so the use case answers each one explicitly and nothing a provider
+raises leaks past the gateway.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 
 @dataclass(frozen=True)
-class Charged:
-    charge_id: str
+class Succeeded:
+    intent_id: str
+
+
+@dataclass(frozen=True)
+class RequiresAction:
+    """The card asks for authentication (3-D Secure); the buyer finishes it at `next_action_url`."""
+
+    intent_id: str
+    client_secret: str
+    next_action_url: str
 
 
 @dataclass(frozen=True)
@@ -22,7 +33,7 @@ class Declined:
 
 @dataclass(frozen=True)
 class InvalidToken:
-    """The token is unknown, used or malformed."""
+    """The payment method or token is unknown, used or malformed."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,26 @@ class Unreachable:
     reason: str
 
 
-ChargeOutcome = Charged | Declined | InvalidToken | Refused | Unreachable
+PaymentOutcome = Succeeded | RequiresAction | Declined | InvalidToken | Refused | Unreachable
+
+
+class IntentStatus(StrEnum):
+    """Where an intent stands, in Stripe's words, folded to what payments acts on."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # requires_payment_method after an attempt, or canceled
+    PENDING = "pending"  # requires_action, processing, ...
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An intent as the provider reports it now."""
+
+    id: str
+    status: IntentStatus
+    amount: int
+    currency: str
+    order_id: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +86,7 @@ RefundOutcome = Refunded | RefundFailed
 
 
 class PaymentGateway(Protocol):
-    async def charge(
+    async def pay(
         self,
         *,
         amount: int,
@@ -65,26 +95,38 @@ class PaymentGateway(Protocol):
         idempotency_key: str,
         metadata: dict[str, str],
         description: str,
-    ) -> ChargeOutcome:
-        """Charge `amount` minor units of `currency` to the card behind `token`, once per key."""
+        return_url: str,
+    ) -> PaymentOutcome:
+        """Create and confirm one intent for `amount` minor units, once per key."""
         ...
 
-    async def refund(self, *, charge_id: str, idempotency_key: str) -> RefundOutcome:
-        """Refund a charge in full, once per key."""
+    async def retrieve(self, intent_id: str) -> Intent | Unreachable:
+        """The intent as it stands now."""
+        ...
+
+    async def cancel(self, intent_id: str) -> Intent | Unreachable:
+        """Cancel an intent nobody finished; a settled one is answered as it is."""
+        ...
+
+    async def refund(self, *, intent_id: str, idempotency_key: str) -> RefundOutcome:
+        """Refund a succeeded intent in full, once per key."""
         ...
 
     async def close(self) -> None: ...
 
 
 __all__ = [
-    "ChargeOutcome",
-    "Charged",
     "Declined",
+    "Intent",
+    "IntentStatus",
     "InvalidToken",
     "PaymentGateway",
+    "PaymentOutcome",
     "RefundFailed",
     "RefundOutcome",
     "Refunded",
     "Refused",
+    "RequiresAction",
+    "Succeeded",
     "Unreachable",
 ]
