@@ -60,7 +60,19 @@ class OrderService:
         try:
             await self._orders.insert(order, event)
         except Exception:
-            await self._replicas.release(ticket.id, order.id)
+            match await self._is_stored(order.id):
+                case True:
+                    # The write landed and only its answer was lost; the outbox sweep
+                    # publishes its `order.created`.
+                    log.warning(
+                        "order stored despite a failed insert", extra={"order_id": order.id}
+                    )
+                    return order
+                case False:
+                    await self._replicas.release(ticket.id, order.id)
+                case None:
+                    # A live order must not lose its claim; a claim without one lapses.
+                    log.warning("order may not be stored", extra={"order_id": order.id})
             raise
         return order
 
@@ -169,3 +181,10 @@ class OrderService:
         # No order yet: it may still be being stored, unless the claim is old.
         claimed_at = ticket.claimed_at or 0
         return claimed_at < now_ms - CLAIM_LAPSES_AFTER_MS
+
+    async def _is_stored(self, order_id: str) -> bool | None:
+        """Whether the order is there; None when that cannot be told."""
+        try:
+            return await self._orders.get(order_id) is not None
+        except Exception:
+            return None
