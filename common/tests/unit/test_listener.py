@@ -112,7 +112,15 @@ async def test_not_yet_on_last_delivery_parks_too() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"not json", b"{}", b'{"id": "x"}', b"[1, 2]", b'{"id": 5, "version": "a"}'],
+    [
+        b"not json",
+        b"{}",
+        b'{"id": "x"}',
+        b"[1, 2]",
+        b'{"id": 5, "version": "a"}',
+        EVENT.to_bytes().replace(b'"version":0', b'"version":"0"'),
+        EVENT.to_bytes().replace(b'"version":0', b'"version":false'),
+    ],
 )
 async def test_undecodable_payload_is_parked_at_once(data: bytes) -> None:
     listener = Scripted(Ack())
