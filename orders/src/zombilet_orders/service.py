@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from zombilet_common.bus import NotYet
 from zombilet_common.dialect import epoch_ms
-from zombilet_common.errors import BadRequestError, NotAuthorizedError, NotFoundError
+from zombilet_common.errors import (
+    BadRequestError,
+    ConflictError,
+    NotAuthorizedError,
+    NotFoundError,
+)
 from zombilet_common.events import (
     ExpirationCompletedEvent,
     OrderStatus,
@@ -32,6 +37,10 @@ KEPT_CHANGING = NotYet("the order kept changing")
 
 class TicketAlreadyReserved(BadRequestError):
     message = "Ticket is already reserved"
+
+
+class OrderChanged(ConflictError):
+    message = "The order was changed by another request. Please try again."
 
 
 class OrderService:
@@ -93,7 +102,7 @@ class OrderService:
         async def attempt() -> None:
             await self._cancel(await self.show_order(user_id=user_id, order_id=order_id))
 
-        await retry_on_conflict(attempt, tries=TRANSITION_TRIES)
+        await retry_on_conflict(attempt, tries=TRANSITION_TRIES, exhausted=OrderChanged())
 
     async def tickets_for(self, orders: list[Order]) -> dict[str, TicketReplica]:
         """The replica of each order's ticket as it is now."""
