@@ -30,7 +30,7 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "mongo_uri": "mongodb://127.0.0.1:1/auth",
         "nats_url": "nats://127.0.0.1:1",
-        "jwt_key": "auth-test-key",
+        "jwt_key": "auth-test-key-at-least-32-bytes-long",
         "jwt_ttl_seconds": 3600,
         **overrides,
     }

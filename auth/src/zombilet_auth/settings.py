@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from zombilet_common.settings import Bool, MongoUri, NatsUrl, PositiveInt, ServiceSettings
+from zombilet_common.settings import Bool, JwtKey, MongoUri, NatsUrl, PositiveInt, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -10,6 +10,6 @@ class Settings(ServiceSettings):
 
     mongo_uri: MongoUri
     nats_url: NatsUrl
-    jwt_key: str
+    jwt_key: JwtKey
     jwt_ttl_seconds: PositiveInt = 86400
     cookie_secure: Bool = False

@@ -32,7 +32,7 @@ async def live_auth(servers: Servers) -> AsyncIterator[LiveAuth]:
     settings = Settings(
         mongo_uri=servers.mongo_uri(fresh_name("auth")),
         nats_url=servers.nats_url,
-        jwt_key="auth-integration-key",
+        jwt_key="auth-integration-key-at-least-32-bytes",
     )
     app = create_app(settings)
     async with running(app), stored(settings.mongo_uri) as db:
