@@ -297,3 +297,8 @@ async def test_session_is_checked_before_the_body_is_read(client: httpx.AsyncCli
     )
     assert signed_out.status_code == 401
     assert signed_in.json() == {"errors": [{"message": "Request body must be valid JSON."}]}
+
+
+def test_a_key_under_32_bytes_signs_nothing() -> None:
+    with pytest.raises(jwt.InvalidKeyError):
+        issue_token(USER, "k" * 31, TTL)
