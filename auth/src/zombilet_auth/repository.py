@@ -48,6 +48,15 @@ class UserRepository:
         update = {"$set": {"password_hash": changed.password_hash}}
         await self.users.update(read.id, read.version, update, event)
 
+    async def upgrade_hash(self, user: User, password_hash: str) -> None:
+        """Replace the hash `user` was read with by another of the same password. No version
+        or event: the password did not change. A reset that wrote first keeps its hash."""
+        await self.users.update_where(
+            user.id,
+            {"password_hash": user.password_hash},
+            {"$set": {"password_hash": password_hash}},
+        )
+
     async def record(self, user: User, event: UserSignedInEvent) -> None:
         """Queue an event that changes nothing about the user (a sign-in)."""
         await self.users.record(user.id, event)
@@ -73,6 +82,10 @@ class ResetTokenRepository:
         """Find and delete in one step: of concurrent takers exactly one gets the token."""
         doc = await self.tokens.take({"hash": hash_, "type": type_})
         return None if doc is None else ResetToken.from_document(doc)
+
+    async def restore(self, token: ResetToken) -> None:
+        """Put back a token that `take` removed; its event was published when it was made."""
+        await self.tokens.insert(token.id, token.document(), versioned=False)
 
     async def delete_for_user(self, user_id: str) -> None:
         await self.tokens.raw.delete_many({"user_id": user_id})

@@ -7,6 +7,7 @@ from pydantic import BeforeValidator, model_validator
 
 from zombilet_common.settings import (
     HttpUrl,
+    JwtKey,
     MissingSettingError,
     MongoUri,
     NatsUrl,
@@ -30,7 +31,7 @@ class Settings(ServiceSettings):
 
     mongo_uri: MongoUri
     nats_url: NatsUrl
-    jwt_key: str
+    jwt_key: JwtKey
     # Unset: the offline gateway that honours Stripe's test payment methods (SPEC.md §7.5).
     stripe_key: str | None = None
     # The webhook endpoint's signing secret; required with STRIPE_KEY.

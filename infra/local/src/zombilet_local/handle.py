@@ -33,6 +33,11 @@ RUNNER_VARIABLES = (
 )
 
 
+# Auth's Argon2id at its least, for suites that sign up many users through a whole stack; a
+# stack without it (`make up`, the benchmarks) hashes at the production cost.
+CHEAP_PASSWORD_HASHING = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "32"}
+
+
 class StackProcess:
     """The runner as a subprocess: its stdout lines as they come, its stderr in a file."""
 
@@ -92,6 +97,16 @@ class StackProcess:
             if (self.data_dir / name / f"{name}.pid").exists()
         }
 
+    def service_pids(self, service: str) -> list[int]:
+        """The running processes of `service` (`python -m zombilet_<service>`); Linux only."""
+        children = [
+            int(pid)
+            for task in Path(f"/proc/{self.process.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        wanted = ["-m", f"zombilet_{service}"]
+        return [pid for pid in children if _arguments(pid)[1:3] == wanted]
+
     def stderr_url(self, server: str) -> str:
         found = re.search(rf"^zombilet-up: {server} on (\S+)", self.stderr, re.MULTILINE)
         assert found, self.stderr
@@ -102,6 +117,13 @@ class StackProcess:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
         self.process.stdout.close()
+
+
+def _arguments(pid: int) -> list[str]:
+    try:
+        return (Path(f"/proc/{pid}/cmdline").read_bytes().decode()).split("\0")
+    except FileNotFoundError:
+        return []
 
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
