@@ -65,7 +65,7 @@ async def run(environ: Mapping[str, str], cwd: Path) -> int:
         config.data_dir / "envoy",
         table,
         port=config.gateway_port,
-        upstreams=ports,
+        upstreams=dict(ports),
         rate_limit_per_minute=config.rate_limit_per_minute,
         upstream_timeout=config.upstream_timeout,
     )
@@ -97,7 +97,7 @@ async def _run_services(
     environ: Mapping[str, str],
     config: StackConfig,
     backing: Backing,
-    ports: Mapping[str, int],
+    ports: Mapping[str, Sequence[int]],
     gateway: EnvoyServer,
     stop: asyncio.Event,
 ) -> int:
@@ -111,8 +111,10 @@ async def _run_services(
                 service_env(
                     environ, service=name, port=port, backing=backing, jwt_key=key, config=config
                 ),
+                replica=n if len(replica_ports) > 1 else None,
             )
-            for name, port in ports.items()
+            for name, replica_ports in ports.items()
+            for n, port in enumerate(replica_ports, start=1)
         ]
         stack.push_async_callback(_stop_all, services)
         # Registered after the services, so it stops first and no request meets a stopping one.
@@ -149,15 +151,16 @@ def _start_servers(config: StackConfig, stack: contextlib.ExitStack) -> Backing:
     return Backing(nats_url=urls["nats"], redis_url=urls["redis"], mongo_base=urls["mongo"])
 
 
-def _service_ports(config: StackConfig) -> dict[str, int]:
-    """A free port for each installed service, chosen first so the gateway can route to it."""
+def _service_ports(config: StackConfig) -> dict[str, list[int]]:
+    """A free port for each process of each installed service, chosen first so the gateway can
+    route to it."""
     ports = {}
     for name in config.services:
         why = missing(name)
         if why is not None:
             _say(f"{name} is not installed ({why}); skipping it")
             continue
-        ports[name] = free_port()
+        ports[name] = [free_port() for _ in range(config.replicas_of(name))]
     return ports
 
 
@@ -172,7 +175,7 @@ async def _wait_ready(
         while waiting and not stop.is_set():
             for service in waiting:
                 if service.returncode is not None:
-                    return f"{service.name} {_exit(service.returncode)} before it was ready"
+                    return f"{service.label} {_exit(service.returncode)} before it was ready"
             answers = await asyncio.gather(*(service.is_ready(client) for service in waiting))
             waiting = [
                 service for service, ready in zip(waiting, answers, strict=True) if not ready
@@ -180,7 +183,7 @@ async def _wait_ready(
             if not waiting:
                 break
             if loop.time() >= deadline:
-                names = ", ".join(service.name for service in waiting)
+                names = ", ".join(service.label for service in waiting)
                 return f"not ready after {within:g} s: {names} (see their output above)"
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), READY_POLL)
@@ -207,7 +210,7 @@ async def _watch(
             for exited in [task for task in exits if task in done]:
                 service = exits.pop(exited)
                 status = _exit(exited.result())
-                _say(f"{service.name} {status}; its routes answer 502 until a restart")
+                _say(f"{service.label} {status}; its routes answer 502 until a restart")
     finally:
         pending = (stopping, gateway_exit, *exits)
         for task in pending:
@@ -228,7 +231,8 @@ async def _stop_all(services: Sequence[ServiceProcess]) -> None:
 
 
 def _announce(config: StackConfig, services: Sequence[ServiceProcess]) -> None:
-    names = ", ".join(service.name for service in services) or "no services installed"
+    names = ", ".join(dict.fromkeys(service.name for service in services))
+    names = names or "no services installed"
     sys.stdout.write(f"Zombilet is ready at {config.public_url} ({names})\n")
     sys.stdout.flush()
 
