@@ -268,9 +268,9 @@ async def until_replicated(mongo: str, tickets: list[str], within: float = 60) -
     try:
         ids = [ObjectId(t) for t in tickets]
         deadline = time.monotonic() + within
-        while await client["orders"]["ticket_replicas"].count_documents(
-            {"_id": {"$in": ids}}
-        ) < len(ids):
+        # A count, since the local store's count_documents misses ObjectIds given to $in.
+        replicas = client["orders"]["ticket_replicas"]
+        while len(await replicas.find({"_id": {"$in": ids}}, {"_id": 1}).to_list()) < len(ids):
             if time.monotonic() > deadline:
                 raise RuntimeError("orders never saw every ticket")
             await asyncio.sleep(0.05)
