@@ -12,7 +12,7 @@ from zombilet_payments.service import PaymentService
 router = APIRouter(prefix="/api/payments")
 
 
-def payment_service(request: Request) -> PaymentService:
+async def payment_service(request: Request) -> PaymentService:
     service: PaymentService = request.app.state.payments
     return service
 
