@@ -49,7 +49,7 @@ def summarise(collapsed: Path, top: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--service", default="tickets")
+    parser.add_argument("--service", action="append", help="tickets unless named; repeatable")
     parser.add_argument("--load", choices=("get", "post"), default="get")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--users", type=int, default=32)
@@ -57,7 +57,8 @@ def main() -> int:
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"profile-{args.service}-{args.load}.txt"
+    services = args.service or ["tickets"]
+    outs = {name: RESULTS / f"profile-{name}-{args.load}.txt" for name in services}
     with tempfile.TemporaryDirectory(prefix="zombilet-profile-") as folder:
         stack = Stack(Path(folder))
         try:
@@ -74,29 +75,34 @@ def main() -> int:
                     "body": {"title": "Profiled", "price": 10},
                 }
             drive({**job, "seconds": 1.0})
-            pid = service_pid(stack, args.service)
-            recorder = subprocess.Popen(
-                [
-                    spy,
-                    "record",
-                    "--pid",
-                    str(pid),
-                    "--duration",
-                    str(int(args.seconds)),
-                    "--format",
-                    "raw",
-                    "--output",
-                    str(out),
-                    "--nonblocking",
-                ],
-                stdout=subprocess.DEVNULL,
-            )
+            recorders = [
+                subprocess.Popen(
+                    [
+                        spy,
+                        "record",
+                        "--pid",
+                        str(service_pid(stack, name)),
+                        "--duration",
+                        str(int(args.seconds)),
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(out),
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                )
+                for name, out in outs.items()
+            ]
             time.sleep(0.5)
             drive({**job, "seconds": args.seconds + 1})
-            recorder.wait(60)
+            for recorder in recorders:
+                recorder.wait(60)
         finally:
             stack.close()
-    summarise(out, args.top)
+    for name, out in outs.items():
+        print(f"\n== {name} under {args.load}")
+        summarise(out, args.top)
     return 0
 
 
