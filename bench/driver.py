@@ -8,7 +8,8 @@ the last is answered, as `wrk -c <users>` does):
   httpx: at a few thousand requests a second on two cores httpx's own cost per request would be
   what is measured, and the bare baseline would be capped by it.
 - `post`: `POST url` with a JSON body and a session cookie for `seconds`, through httpx.
-- `race`: every buyer (a session token each) sends one `POST url` with its ticket at once.
+- `race`: every buyer (a session token each) sends one `POST url` with its ticket at once (or
+  `concurrency` at a time).
 - `insert`: the store's raw `insert_one` rate from one client, one insert after another.
 """
 
@@ -89,10 +90,15 @@ async def race(job: dict[str, Any]) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=len(buyers), max_keepalive_connections=len(buyers))
     timeout = httpx.Timeout(60, pool=60)
     answers: list[dict[str, Any]] = []
+    gate = asyncio.Semaphore(job.get("concurrency") or len(buyers))
     async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=timeout) as client:
         start = time.perf_counter()
 
         async def buy(token: str, ticket: str) -> None:
+            async with gate:
+                await buy_now(token, ticket)
+
+        async def buy_now(token: str, ticket: str) -> None:
             sent = time.perf_counter()
             try:
                 answer = await client.post(
