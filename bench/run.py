@@ -350,8 +350,11 @@ async def _collect(nats_url: str, subject: str, into: dict[str, float]) -> Any:
     return nc
 
 
-def figure_race(stack: Stack, report: Report, label: str, buyers: int, tickets_n: int) -> Doc:
-    """1,000 buyers at once over 100 tickets; correctness read back from both databases."""
+def figure_race(
+    stack: Stack, report: Report, label: str, buyers: int, tickets_n: int, url: str | None = None
+) -> Doc:
+    """1,000 buyers at once over 100 tickets (through the gateway unless `url` says where);
+    correctness read back from both databases."""
     tickets = asyncio.run(list_tickets(stack.url, token(), tickets_n))
     asyncio.run(until_replicated(stack.mongo, tickets))
     plan = [(token(), tickets[n % tickets_n]) for n in range(buyers)]
@@ -362,7 +365,9 @@ def figure_race(stack: Stack, report: Report, label: str, buyers: int, tickets_n
         loop = asyncio.get_running_loop()
         with stack.rss.sampling():
             result = await loop.run_in_executor(
-                None, drive, {"kind": "race", "url": f"{stack.url}/api/orders", "buyers": plan}
+                None,
+                drive,
+                {"kind": "race", "url": url or f"{stack.url}/api/orders", "buyers": plan},
             )
         result["doubled"] = await _doubled(stack.mongo, tickets)
         won = {a["order"]: a["expiresAt"] for a in result["answers"] if a["status"] == 201}
@@ -686,6 +691,11 @@ def main() -> int:
             figure_propagation(stack, report, args.samples)
             figure_expiry(stack, report, 30)
             one = figure_race(stack, report, "1 replica", args.buyers, args.tickets)
+            # The same race without the gateway, to tell its share from orders'.
+            direct = f"http://127.0.0.1:{stack.ports['orders'][0]}/api/orders"
+            straight = figure_race(
+                stack, report, "1 replica, straight to orders", args.buyers, args.tickets, direct
+            )
             figure_rss(stack, report, at_rest)
         finally:
             stack.close()
@@ -700,9 +710,12 @@ def main() -> int:
             stack.close()
         warm = stack.ready_seconds
     # The race's winners lapse while the race still runs: expiry behind a saturated orders.
-    lateness = Series("expiry lateness during the races", one["lateness"] + two["lateness"])
+    races = (one, straight, two)
+    lateness = Series(
+        "expiry lateness during the races", [ms for r in races for ms in r["lateness"]]
+    )
     report.series.append(lateness)
-    missing = one["missing"] + two["missing"]
+    missing = sum(r["missing"] for r in races)
     report.add(lateness.name, f"{lat(lateness)}, {missing} not cancelled in time", "-", "-", "-")
     report.add(
         "race throughput, 2 replicas vs 1", f"{two['rate'] / one['rate']:.2f}x", "-", "-", "-"
