@@ -49,6 +49,10 @@ $(CHECKOV): | sync
 $(K8S_CHECKS)/node_modules/.package-lock.json: $(K8S_CHECKS)/package-lock.json
 	cd $(K8S_CHECKS) && npm ci --no-audit --no-fund --loglevel=error
 
+## Every hot-path figure beside its same-run baseline; writes bench/results/latest.md and .png.
+bench: sync
+	$(UV) run --no-sync python bench/run.py
+
 lint: sync
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .

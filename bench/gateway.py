@@ -10,7 +10,6 @@ answered (as `wrk -c <users>` does). Prints requests per second and latency; ass
 """
 
 import argparse
-import asyncio
 import json
 import statistics
 import subprocess
@@ -19,7 +18,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -37,53 +35,21 @@ class Round:
         return self.requests / self.seconds
 
 
-async def _user(host: str, port: int, path: str, until: float, latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
-    try:
-        while time.perf_counter() < until:
-            start = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = head.split(b" ", 2)[1]
-            if status != b"200":
-                raise RuntimeError(f"{path} answered {status.decode()}")
-            length = next(
-                int(line.split(b":", 1)[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length:")
-            )
-            await reader.readexactly(length)
-            latencies.append((time.perf_counter() - start) * 1000)
-    finally:
-        writer.close()
-        await writer.wait_closed()
-
-
-async def _drive(url: str, users: int, seconds: float) -> Round:
-    parts = urlsplit(url)
-    if parts.hostname is None or parts.port is None:
-        raise ValueError(f"{url} names no host and port")
-    latencies: list[float] = []
-    start = time.perf_counter()
-    until = start + seconds
-    await asyncio.gather(
-        *(_user(parts.hostname, parts.port, parts.path, until, latencies) for _ in range(users))
-    )
-    return Round(len(latencies), time.perf_counter() - start, latencies)
-
-
 def drive(url: str, users: int, seconds: float) -> Round:
-    """One round of load from a process of its own, so the driver's work is not the caller's."""
-    options = ["--users", str(users), "--seconds", str(seconds)]
+    """One round of load from a process of its own (bench/driver.py), so the driver's work is
+    not the caller's."""
+    job = {"kind": "get", "url": url, "users": users, "seconds": seconds}
     done = subprocess.run(
-        [sys.executable, __file__, "--drive", url, *options],
+        [sys.executable, str(Path(__file__).with_name("driver.py"))],
+        input=json.dumps(job),
         check=True,
         capture_output=True,
         text=True,
     )
     found = json.loads(done.stdout)
-    return Round(found["requests"], found["seconds"], found["latencies_ms"])
+    if found["errors"]:
+        raise RuntimeError(f"{url}: {found['errors']} answers were not 200")
+    return Round(len(found["latencies_ms"]), found["seconds"], found["latencies_ms"])
 
 
 def tickets_port(stack: StackProcess) -> int:
@@ -137,12 +103,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--drive", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.drive:
-        measured = asyncio.run(_drive(args.drive, args.users, args.seconds))
-        print(json.dumps(measured.__dict__))
-        return 0
     with tempfile.TemporaryDirectory(prefix="zombilet-bench-") as root:
         stack = StackProcess(stack_env(Path(root) / "data"), Path(root))
         try:

@@ -28,12 +28,12 @@ from zombilet_common.errors import ValidationFailed
 router = APIRouter(prefix="/api/users")
 
 
-def auth_service(request: Request) -> AuthService:
+async def auth_service(request: Request) -> AuthService:
     service: AuthService = request.app.state.auth
     return service
 
 
-def auth_settings(request: Request) -> Settings:
+async def auth_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

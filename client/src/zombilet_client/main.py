@@ -10,13 +10,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from zombilet_client.api import api_client
-from zombilet_client.errors import install_page_errors
+from zombilet_client.errors import error_page, install_page_errors
 from zombilet_client.pages import account, orders, tickets
 from zombilet_client.security import SecurityHeadersMiddleware
 from zombilet_client.settings import Settings
-from zombilet_common.app import TrailingSlashMiddleware
+from zombilet_common.edge import EdgeMiddleware
 from zombilet_common.health import health_router
-from zombilet_common.logging import RequestIdMiddleware
 from zombilet_common.runtime import serve
 from zombilet_common.settings import load_settings
 
@@ -54,12 +53,11 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     app.include_router(orders.router)
 
     install_page_errors(app)
+    # Every response, an error page included, carries the id and the security headers.
+    app.add_middleware(EdgeMiddleware, render_error=error_page)
     app.add_middleware(
         SecurityHeadersMiddleware, stripe=settings.stripe_publishable_key is not None
     )
-    app.add_middleware(TrailingSlashMiddleware)
-    # Added last, so outermost: every response, an error page included, carries the id.
-    app.add_middleware(RequestIdMiddleware)
     return app
 
 

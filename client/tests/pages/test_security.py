@@ -114,10 +114,15 @@ async def test_a_broken_page_answers_the_503_page_and_no_trace(settings, api, op
     api.on("GET", "/api/orders", httpx.Response(200, json=[{"unexpected": "shape"}]))
 
     async with open_site(settings, api.handle) as site:
-        page = await site.get("/orders", headers={"Cookie": "session=signed-in-token"})
+        page = await site.get(
+            "/orders/", headers={"Cookie": "session=signed-in-token", "X-Request-Id": "broken-1"}
+        )
         assert page.status_code == 503
         assert "Something went wrong. Please try again." in page.text
         assert "Traceback" not in page.text
+        # The error page leaves through the edge layer and the security headers like any page.
+        assert page.headers["x-request-id"] == "broken-1"
+        assert "content-security-policy" in page.headers
 
 
 async def test_with_a_publishable_key_the_order_page_uses_stripes_payment_element(

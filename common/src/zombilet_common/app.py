@@ -4,31 +4,12 @@ import asyncio
 from collections.abc import Mapping
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.types import Lifespan
 
+from zombilet_common.edge import EdgeMiddleware
 from zombilet_common.error_handlers import install_error_handlers
 from zombilet_common.health import Check, health_router
-from zombilet_common.logging import RequestIdMiddleware
-from zombilet_common.startup import NotStartedMiddleware, in_background
-
-
-class TrailingSlashMiddleware:
-    """Route `/api/tickets/` as `/api/tickets` (SPEC 2.5): one trailing slash, no redirect.
-
-    Routes are therefore declared without a trailing slash (`@router.post("")`).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
-            scope = dict(scope, path=path[:-1])
-            raw_path = scope.get("raw_path")
-            if isinstance(raw_path, bytes) and raw_path.endswith(b"/"):
-                scope["raw_path"] = raw_path[:-1]
-        await self.app(scope, receive, send)
+from zombilet_common.startup import in_background
 
 
 def create_service_app(
@@ -64,8 +45,6 @@ def create_service_app(
         app.state.jwt_key = jwt_key
     install_error_handlers(app)
     app.include_router(health_router({} if checks is None else checks, started=started.is_set))
-    app.add_middleware(NotStartedMiddleware, started=started)
-    app.add_middleware(TrailingSlashMiddleware)
-    # Added last, so outermost: every response, a 500 included, carries the id.
-    app.add_middleware(RequestIdMiddleware)
+    # The only user middleware: every response, a 500 or a 503 included, carries the id.
+    app.add_middleware(EdgeMiddleware, started=started)
     return app

@@ -7,7 +7,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zombilet_common.body import InvalidJsonError
 from zombilet_common.errors import (
@@ -40,10 +39,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_exception)  # type: ignore[arg-type]
     app.add_exception_handler(VersionConflict, _version_conflict)
-    # The middleware answers inside the user middleware (so the request id is known and
-    # the server logs no second traceback); the handler covers errors raised outside it.
+    # EdgeMiddleware answers inside the user middleware (so the request id is known and the
+    # server logs no second traceback); the handler covers errors raised outside it.
     app.add_exception_handler(Exception, _unexpected)
-    app.add_middleware(UnexpectedErrorMiddleware)
 
 
 async def _zombilet_error(_: Request, exc: ZombiletError) -> JSONResponse:
@@ -82,31 +80,3 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         extra={"method": request.method, "path": request.url.path},
     )
     return error_response(500, [FieldError(UNEXPECTED_MESSAGE)])
-
-
-class UnexpectedErrorMiddleware:
-    """Answer any exception that escapes the app with a logged 500 in the envelope."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except Exception as exc:
-            response = await _unexpected(Request(scope, receive), exc)
-            # Once a response has started, returning unfinished makes the server drop the
-            # connection, which is all that is left to do.
-            if not started:
-                await response(scope, receive, send)

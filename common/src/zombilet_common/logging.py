@@ -9,10 +9,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from zombilet_common.headers import REQUEST_ID
+from starlette.types import Scope
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the request being served, for log records."""
@@ -83,31 +80,8 @@ def configure_logging(service: str, level: str) -> None:
         server_logger.propagate = True
 
 
-class RequestIdMiddleware:
-    """Give each HTTP request an id (the caller's when valid) for logs and `X-Request-Id`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = _incoming_request_id(scope) or new_request_id()
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID] = request_id
-            await send(message)
-
-        token = request_id_var.set(request_id)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(token)
-
-
-def _incoming_request_id(scope: Scope) -> str | None:
+def incoming_request_id(scope: Scope) -> str | None:
+    """The caller's `X-Request-Id` when it is 1-128 printable ASCII characters."""
     for name, value in scope["headers"]:
         if name.lower() == b"x-request-id":
             text = value.decode("latin-1")

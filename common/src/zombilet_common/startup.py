@@ -13,15 +13,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
-
-from zombilet_common.error_handlers import error_response
-from zombilet_common.errors import FieldError
+from starlette.types import Lifespan
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
-NOT_STARTED = "The service is starting. Please try again."
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 10.0
 
@@ -70,22 +65,3 @@ async def _keep_starting(
             log.exception("start failed, retrying", extra={"retry_in": delay})
         await asyncio.sleep(delay)
         delay = min(delay * 2, MAX_RETRY_SECONDS)
-
-
-class NotStartedMiddleware:
-    """Answers 503 in the envelope until the service has started; health routes always pass."""
-
-    def __init__(self, app: ASGIApp, started: asyncio.Event) -> None:
-        self.app = app
-        self._started = started
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or self._started.is_set()
-            or scope.get("path", "").rstrip("/") in HEALTH_PATHS
-        ):
-            await self.app(scope, receive, send)
-            return
-        response = error_response(503, [FieldError(NOT_STARTED)])
-        await response(scope, receive, send)

@@ -40,14 +40,16 @@ async def retry_on_conflict(
         try:
             return await attempt()
         except VersionConflict as conflict:
-            log.info(
-                "write lost a race",
-                extra={
-                    "collection": conflict.collection,
-                    "doc_id": str(conflict.doc_id),
-                    "attempt": attempt_number,
-                },
-            )
+            # A race of many writers loses often: the record is built only when it is shown.
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "write lost a race",
+                    extra={
+                        "collection": conflict.collection,
+                        "doc_id": str(conflict.doc_id),
+                        "attempt": attempt_number,
+                    },
+                )
             if attempt_number < tries:
                 continue
             if exhausted is None:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from zombilet_common.app import create_service_app
 from zombilet_common.body import JsonBody, JsonObject, validate_body
+from zombilet_common.edge import EdgeMiddleware
 from zombilet_common.error_handlers import install_error_handlers
 from zombilet_common.errors import (
     BadRequestError,
@@ -360,9 +361,10 @@ async def test_unexpected_error_is_a_logged_500_without_details(
     assert logged["path"] == "/api/things/boom"
 
 
-async def test_install_error_handlers_alone_answers_500_in_the_envelope() -> None:
+async def test_the_edge_layer_alone_answers_500_in_the_envelope() -> None:
     app = FastAPI()
     install_error_handlers(app)
+    app.add_middleware(EdgeMiddleware)
 
     @app.get("/boom")
     async def boom() -> None:

@@ -91,6 +91,20 @@ def test_an_unknown_service_is_refused(tmp_path: Path) -> None:
         load({"ZOMBILET_SERVICES": "auth,billing"}, tmp_path)
 
 
+def test_replicas_are_counted_per_service_and_default_to_one(tmp_path: Path) -> None:
+    config = load({"ZOMBILET_REPLICAS": "orders=2, tickets=3"}, tmp_path)
+
+    assert (config.replicas_of("orders"), config.replicas_of("tickets")) == (2, 3)
+    assert config.replicas_of("auth") == 1
+    assert load({}, tmp_path).replicas_of("orders") == 1
+
+
+@pytest.mark.parametrize("value", ["orders", "orders=two", "billing=2", "orders=0", "orders=9"])
+def test_a_bad_replica_count_is_refused_by_name(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="invalid value for ZOMBILET_REPLICAS"):
+        load({"ZOMBILET_REPLICAS": value}, tmp_path)
+
+
 def test_redis_host_stands_for_a_url_and_redis_url_wins() -> None:
     assert redis_url({"REDIS_HOST": "cache"}) == "redis://cache:6379/0"
     assert redis_url({"REDIS_HOST": "cache", "REDIS_URL": "redis://x:1/2"}) == "redis://x:1/2"

@@ -80,3 +80,28 @@ def test_a_service_that_is_not_running_has_a_cluster_without_endpoints() -> None
     assert clusters["client"] == []
     address = clusters["auth"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
     assert address == {"address": "127.0.0.1", "port_value": 4001}
+
+
+def test_a_service_with_replicas_has_an_endpoint_for_each_of_them() -> None:
+    settings = GatewaySettings(
+        port=8080,
+        admin_port=9901,
+        upstreams={"orders": [4101, 4102], "tickets": 4002},
+        access_log=Path("/tmp/access.log"),
+        rate_limit_per_minute=60,
+    )
+    clusters = {
+        cluster["name"]: cluster
+        for cluster in envoy_config(load_routes(), settings)["static_resources"]["clusters"]
+    }
+
+    def ports(name: str) -> list[int]:
+        (group,) = clusters[name]["load_assignment"]["endpoints"]
+        return [
+            lb["endpoint"]["address"]["socket_address"]["port_value"]
+            for lb in group["lb_endpoints"]
+        ]
+
+    assert ports("orders") == [4101, 4102]
+    assert ports("tickets") == [4002]
+    assert clusters["orders"]["lb_policy"] == "LEAST_REQUEST"

@@ -12,7 +12,7 @@ from zombilet_orders.service import OrderService
 router = APIRouter(prefix="/api/orders")
 
 
-def order_service(request: Request) -> OrderService:
+async def order_service(request: Request) -> OrderService:
     service: OrderService = request.app.state.orders
     return service
 

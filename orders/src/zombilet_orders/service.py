@@ -166,12 +166,18 @@ class OrderService:
     async def _claim(self, ticket: TicketReplica, order_id: str, now_ms: int) -> bool:
         """Take the ticket for `order_id`: free, or held by a stale holder (SPEC.md §6.3)."""
 
+        # The replica as placing the order read it: when it was held already, the claim's write
+        # (and the read after it) would only fail, which is most buyers of a sought-after ticket.
+        read: list[TicketReplica] = [ticket] if ticket.holder is not None else []
+
         async def attempt() -> bool:
-            if await self._replicas.claim(ticket.id, order_id, now_ms):
-                return True
-            current = await self._replicas.get(ticket.id)
+            current = read.pop() if read else None
             if current is None:
-                return False
+                if await self._replicas.claim(ticket.id, order_id, now_ms):
+                    return True
+                current = await self._replicas.get(ticket.id)
+                if current is None:
+                    return False
             if current.holder is not None:
                 if not await self._is_stale(current, now_ms):
                     return False

@@ -23,7 +23,7 @@ from zombilet_payments.webhooks import WebhookReceiver
 router = APIRouter(prefix="/api/payments")
 
 
-def payment_service(request: Request) -> PaymentService:
+async def payment_service(request: Request) -> PaymentService:
     service: PaymentService = request.app.state.payments
     return service
 

@@ -18,7 +18,7 @@ from zombilet_tickets.service import TicketService
 router = APIRouter(prefix="/api/tickets")
 
 
-def ticket_service(request: Request) -> TicketService:
+async def ticket_service(request: Request) -> TicketService:
     service: TicketService = request.app.state.tickets
     return service
 

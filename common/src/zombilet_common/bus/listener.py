@@ -130,7 +130,7 @@ class Listener(Generic[E]):
             except Exception:
                 log.exception("handler failed", extra=self._facts(delivery))
                 outcome = Nak()
-            if isinstance(outcome, NotYet):
+            if isinstance(outcome, NotYet) and log.isEnabledFor(logging.INFO):
                 log.info("not yet", extra={**self._facts(delivery), "reason": outcome.reason})
             if isinstance(outcome, Ack):
                 await msg.ack()

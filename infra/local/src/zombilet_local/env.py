@@ -3,7 +3,7 @@
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -15,6 +15,7 @@ DEFAULT_GATEWAY_PORT = 8080
 # How long the gateway waits for a service's whole answer before it answers 504.
 DEFAULT_UPSTREAM_TIMEOUT = 60.0
 DEFAULT_DATA_DIR = ".data"
+MAX_REPLICAS = 8
 JWT_KEY_FILE = "jwt-key"
 
 
@@ -35,6 +36,11 @@ class StackConfig:
     # Requests per minute per client address on the rate-limited paths; 0: no limit.
     rate_limit_per_minute: int
     upstream_timeout: float
+    # How many processes of each service run behind the gateway (1 unless named).
+    replicas: Mapping[str, int] = field(default_factory=dict)
+
+    def replicas_of(self, service: str) -> int:
+        return self.replicas.get(service, 1)
 
     @property
     def public_url(self) -> str:
@@ -57,6 +63,7 @@ def load(environ: Mapping[str, str], cwd: Path, rate_limit: RateLimit | None = N
         mongo_uri=environ.get("MONGO_URI") or None,
         rate_limit_per_minute=_per_minute(limit, environ.get(limit.setting)),
         upstream_timeout=_timeout(environ.get("ZOMBILET_UPSTREAM_TIMEOUT")),
+        replicas=_replicas(environ.get("ZOMBILET_REPLICAS", "")),
     )
 
 
@@ -197,3 +204,22 @@ def _services(value: str) -> tuple[str, ...]:
         )
     # The table's order, so the stack starts and reports the same way whatever the spelling.
     return tuple(name for name in SERVICES if name in names)
+
+
+def _replicas(value: str) -> dict[str, int]:
+    """`orders=2,tickets=2`: the processes of each named service. Every service keeps its state
+    in the store and shares its durable consumers, so any of them may run several times."""
+    replicas: dict[str, int] = {}
+    for item in value.replace(",", " ").split():
+        name, sep, count = item.partition("=")
+        if not sep or name not in SERVICES or not count.isdigit():
+            raise ConfigError(
+                f"invalid value for ZOMBILET_REPLICAS: {item!r} is not <service>=<count>"
+                f" (services: {', '.join(SERVICES)})"
+            )
+        if not 1 <= int(count) <= MAX_REPLICAS:
+            raise ConfigError(
+                f"invalid value for ZOMBILET_REPLICAS: {item!r} needs 1 to {MAX_REPLICAS}"
+            )
+        replicas[name] = int(count)
+    return replicas

@@ -7,7 +7,7 @@ slow, too many sign-in attempts) is the error envelope, and every answer carries
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,9 @@ class GatewaySettings:
 
     port: int
     admin_port: int
-    # The port of each service that runs; a routed service missing here answers 502.
-    upstreams: Mapping[str, int]
+    # The port (or ports, one per replica) of each service that runs; a routed service missing
+    # here answers 502.
+    upstreams: Mapping[str, int | Sequence[int]]
     access_log: Path
     rate_limit_per_minute: int
     upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
@@ -304,13 +305,22 @@ def _access_log(path: Path) -> dict[str, Any]:
     }
 
 
-def _cluster(service: str, port: int | None) -> dict[str, Any]:
+def _cluster(service: str, ports: int | Sequence[int] | None) -> dict[str, Any]:
+    if ports is None:
+        ports = []
+    elif isinstance(ports, int):
+        ports = [ports]
     endpoints = (
-        [{"lb_endpoints": [{"endpoint": {"address": _address(port)}}]}] if port is not None else []
+        [{"lb_endpoints": [{"endpoint": {"address": _address(port)}} for port in ports]}]
+        if ports
+        else []
     )
     return {
         "name": service,
         "type": "STATIC",
+        # Between replicas, the one with fewer requests in flight: a slow moment of one
+        # process does not hold up its share of the requests.
+        "lb_policy": "LEAST_REQUEST",
         "connect_timeout": CONNECT_TIMEOUT,
         "load_assignment": {"cluster_name": service, "endpoints": endpoints},
         "typed_extension_protocol_options": {
@@ -344,7 +354,7 @@ class EnvoyServer(ServerProcess):
         table: RouteTable,
         *,
         port: int,
-        upstreams: Mapping[str, int],
+        upstreams: Mapping[str, int | Sequence[int]],
         rate_limit_per_minute: int,
         upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT,
     ) -> "EnvoyServer":

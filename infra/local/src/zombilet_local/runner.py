@@ -64,7 +64,7 @@ async def run(environ: Mapping[str, str], cwd: Path) -> int:
         config.data_dir / "envoy",
         table,
         port=config.gateway_port,
-        upstreams=ports,
+        upstreams=dict(ports),
         rate_limit_per_minute=config.rate_limit_per_minute,
         upstream_timeout=config.upstream_timeout,
     )
@@ -96,7 +96,7 @@ async def _run_services(
     environ: Mapping[str, str],
     config: StackConfig,
     backing: Backing,
-    ports: Mapping[str, int],
+    ports: Mapping[str, Sequence[int]],
     gateway: EnvoyServer,
     stop: asyncio.Event,
 ) -> int:
@@ -110,8 +110,10 @@ async def _run_services(
                 service_env(
                     environ, service=name, port=port, backing=backing, jwt_key=key, config=config
                 ),
+                replica=n if len(replica_ports) > 1 else None,
             )
-            for name, port in ports.items()
+            for name, replica_ports in ports.items()
+            for n, port in enumerate(replica_ports, start=1)
         ]
         stack.push_async_callback(_stop_all, services)
         # Registered after the services, so it stops first and no request meets a stopping one.
@@ -151,15 +153,16 @@ def _start_servers(config: StackConfig, stack: contextlib.ExitStack) -> Backing:
     return Backing(nats_url=urls["nats"], redis_url=urls["redis"], mongo_base=urls["mongo"])
 
 
-def _service_ports(config: StackConfig) -> dict[str, int]:
-    """A free port for each installed service, chosen first so the gateway can route to it."""
+def _service_ports(config: StackConfig) -> dict[str, list[int]]:
+    """A free port for each process of each installed service, chosen first so the gateway can
+    route to it."""
     ports = {}
     for name in config.services:
         why = missing(name)
         if why is not None:
             _say(f"{name} is not installed ({why}); skipping it")
             continue
-        ports[name] = free_port()
+        ports[name] = [free_port() for _ in range(config.replicas_of(name))]
     return ports
 
 
@@ -184,7 +187,7 @@ async def _wait_ready(
             return run.result()
     if done:
         return None
-    names = ", ".join(s.service.name for s in supervisors if not s.ready.is_set())
+    names = ", ".join(s.service.label for s in supervisors if not s.ready.is_set())
     return f"not ready after {within:g} s: {names} (see their output above)"
 
 
@@ -237,7 +240,8 @@ async def _stop_all(services: Sequence[ServiceProcess]) -> None:
 
 
 def _announce(config: StackConfig, services: Sequence[ServiceProcess]) -> None:
-    names = ", ".join(service.name for service in services) or "no services installed"
+    names = ", ".join(dict.fromkeys(service.name for service in services))
+    names = names or "no services installed"
     sys.stdout.write(f"Zombilet is ready at {config.public_url} ({names})\n")
     sys.stdout.flush()
 

@@ -43,8 +43,12 @@ def missing(service: str) -> str | None:
 class ServiceProcess:
     """One service's process, its output copied line by line behind its name."""
 
-    def __init__(self, name: str, port: int, env: Mapping[str, str]) -> None:
+    def __init__(
+        self, name: str, port: int, env: Mapping[str, str], *, replica: int | None = None
+    ) -> None:
         self.name = name
+        # `orders#2` when several processes of the service run side by side.
+        self.label = name if replica is None else f"{name}#{replica}"
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._env = dict(env)
@@ -111,7 +115,7 @@ class ServiceProcess:
             await self._copier
 
     async def _copy(self, stream: asyncio.StreamReader, output: BinaryIO) -> None:
-        prefix = f"{self.name:<10} | ".encode()
+        prefix = f"{self.label:<10} | ".encode()
         pending = b""
         while chunk := await stream.read(_CHUNK):
             *lines, pending = (pending + chunk).split(b"\n")

@@ -81,7 +81,7 @@ class Supervisor:
             if became_ready:
                 self.ready.set()
                 if self.restarts:
-                    self._say(f"{self.service.name} is ready again after restart {self.restarts}")
+                    self._say(f"{self.service.label} is ready again after restart {self.restarts}")
             cause = exit_cause(await self._unless_stopped(self.service.wait()))
             if became_ready:
                 failed_starts = 0
@@ -90,13 +90,13 @@ class Supervisor:
                 cause += " before it was ready"
                 if failed_starts >= self.policy.max_tries_at_start:
                     return (
-                        f"{self.service.name} {cause}, {failed_starts} times in a row;"
+                        f"{self.service.label} {cause}, {failed_starts} times in a row;"
                         " giving up on it"
                     )
             delay = self.policy.delay(failed_starts)
             self.restarts += 1
             self._say(
-                f"{self.service.name} {cause}; restart {self.restarts} in {delay:g} s"
+                f"{self.service.label} {cause}; restart {self.restarts} in {delay:g} s"
                 " (its routes answer 502 meanwhile)"
             )
             await self._unless_stopped(asyncio.sleep(delay))
