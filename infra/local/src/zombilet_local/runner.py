@@ -229,7 +229,7 @@ async def _stop_supervising(
     for supervisor in supervisors:
         supervisor.stop()
     await asyncio.gather(*runs)
-    restarted = [f"{s.service.name} {s.restarts}" for s in supervisors if s.restarts]
+    restarted = [f"{s.service.label} {s.restarts}" for s in supervisors if s.restarts]
     if restarted:
         _say(f"restarts: {', '.join(restarted)}")
 
