@@ -11,7 +11,7 @@ import os
 import signal
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,18 @@ def start_stack(root: Path, data_dir: Path | None = None, **extra: str) -> Stack
     if log not in ACCESS_LOGS:
         ACCESS_LOGS.append(log)
     return process
+
+
+@pytest.fixture(scope="session")
+def stack_starter() -> Callable[..., Stack]:
+    """`start_stack`, for a test that needs a stack of its own or a restarted one."""
+    return start_stack
+
+
+@pytest.fixture(scope="session")
+def provoke() -> Callable[[], dict[str, str]]:
+    """`provoked`, for a test whose requests may meet a 5xx on purpose."""
+    return provoked
 
 
 @pytest.fixture(scope="module")
