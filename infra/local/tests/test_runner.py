@@ -105,6 +105,18 @@ FAILING_SERVICE = """
 """
 
 
+FAILING_ONCE_SERVICE = f"""
+    import sys
+    from pathlib import Path
+
+    marker = Path(__file__).with_name("failed-once")
+    if not marker.exists():
+        marker.touch()
+        sys.exit(1)
+    {ECHO_SERVICE}
+"""
+
+
 def test_stack_comes_up_stops_on_sigterm_and_keeps_its_data(
     tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
@@ -228,7 +240,7 @@ def test_given_servers_are_used_instead_of_embedded_ones(
     assert stack.terminate() == 0
 
 
-def test_a_service_that_exits_early_stops_the_stack(
+def test_a_service_that_keeps_failing_at_start_is_given_up_and_stops_the_stack(
     tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=FAILING_SERVICE)
@@ -242,14 +254,38 @@ def test_a_service_that_exits_early_stops_the_stack(
 
     assert status == 1
     assert stack.lines == []
-    assert "auth exited with status 2 before it was ready" in stack.stderr
-    assert "auth       | auth: missing required environment variable SOMETHING" in stack.stderr
+    failure = "auth exited with status 2 before it was ready"
+    assert f"{failure}; restart 1 in 0.25 s" in stack.stderr
+    assert f"{failure}; restart 4 in 2 s" in stack.stderr
+    assert f"{failure}, 5 times in a row; giving up on it; stopping everything" in stack.stderr
+    assert (
+        stack.stderr.count("auth       | auth: missing required environment variable SOMETHING")
+        == 5
+    )
     assert not any(
         (data_dir / name / f"{name}.pid").exists() for name in ("nats", "redis", "mongo")
     )
 
 
-def test_a_service_that_dies_later_is_reported_and_the_rest_keep_going(
+def test_a_service_that_fails_its_first_start_is_restarted_and_the_stack_comes_up(
+    tmp_path: Path, stacks: list[StackProcess]
+) -> None:
+    python_path = fake_services(tmp_path / "fakes", auth=FAILING_ONCE_SERVICE)
+    stack = StackProcess(
+        stack_env(tmp_path / "data", PYTHONPATH=python_path, ZOMBILET_SERVICES="auth"), tmp_path
+    )
+    stacks.append(stack)
+
+    ready = stack.wait_ready()
+
+    assert ready == f"Zombilet is ready at http://localhost:{stack.port} (auth)"
+    assert "auth exited with status 1 before it was ready; restart 1 in 0.25 s" in stack.stderr
+    assert httpx.get(f"{stack.url}/api/users", trust_env=False).json()["service"] == "auth"
+    assert stack.terminate() == 0
+    assert "restarts: auth 1" in stack.stderr
+
+
+def test_a_service_that_dies_later_is_restarted_and_its_routes_heal(
     tmp_path: Path, stacks: list[StackProcess]
 ) -> None:
     python_path = fake_services(tmp_path / "fakes", auth=ECHO_SERVICE, client=ECHO_SERVICE)
@@ -257,23 +293,28 @@ def test_a_service_that_dies_later_is_reported_and_the_rest_keep_going(
     stack = StackProcess(env, tmp_path)
     stacks.append(stack)
     stack.wait_ready()
+    first_pid = httpx.get(f"{stack.url}/api/users/currentuser", trust_env=False).json()["pid"]
 
     dying = httpx.post(f"{stack.url}/api/users/die", trust_env=False)
     wait_until_sync(
-        lambda: "auth exited with status 3" in stack.stderr,
-        within=10.0,
-        message="the runner did not report the exit",
+        lambda: "auth is ready again after restart 1" in stack.stderr,
+        within=15.0,
+        message="the runner did not bring auth back",
     )
     after = httpx.get(f"{stack.url}/api/users/currentuser", trust_env=False)
     site = httpx.get(f"{stack.url}/", trust_env=False)
 
     assert dying.status_code == 502
-    assert after.status_code == 502
-    assert after.json() == {
+    assert dying.json() == {
         "errors": [{"message": "The auth service is not available. Please try again."}]
     }
+    assert "auth exited with status 3; restart 1 in 0.25 s" in stack.stderr
+    assert after.status_code == 200
+    assert after.json()["pid"] != first_pid
     assert site.json()["service"] == "client"
+    assert stack.lines == [f"Zombilet is ready at http://localhost:{stack.port} (auth, client)"]
     assert stack.terminate() == 0
+    assert "restarts: auth 1" in stack.stderr
 
 
 def test_the_gateway_answers_for_services_that_are_absent_slow_or_asked_too_often(

@@ -92,6 +92,16 @@ class StackProcess:
             if (self.data_dir / name / f"{name}.pid").exists()
         }
 
+    def service_pids(self, service: str) -> list[int]:
+        """The running processes of `service` (`python -m zombilet_<service>`); Linux only."""
+        children = [
+            int(pid)
+            for task in Path(f"/proc/{self.process.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        wanted = ["-m", f"zombilet_{service}"]
+        return [pid for pid in children if _arguments(pid)[1:3] == wanted]
+
     def stderr_url(self, server: str) -> str:
         found = re.search(rf"^zombilet-up: {server} on (\S+)", self.stderr, re.MULTILINE)
         assert found, self.stderr
@@ -102,6 +112,13 @@ class StackProcess:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
         self.process.stdout.close()
+
+
+def _arguments(pid: int) -> list[str]:
+    try:
+        return (Path(f"/proc/{pid}/cmdline").read_bytes().decode()).split("\0")
+    except FileNotFoundError:
+        return []
 
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -11,10 +11,9 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 from zombilet_common.testing.ports import free_port
 from zombilet_common.testing.servers import ServerName, ServerStartError, start_servers
@@ -30,10 +29,10 @@ from zombilet_local.env import (
 from zombilet_local.envoy import EnvoyServer
 from zombilet_local.routes import RouteTableError, load_routes
 from zombilet_local.services import ServiceProcess, missing
+from zombilet_local.supervisor import Supervisor
 
 PROGRAM = "zombilet-up"
 READY_TIMEOUT = 60.0
-READY_POLL = 0.1
 GATEWAY_POLL = 0.5
 
 
@@ -117,16 +116,19 @@ async def _run_services(
         stack.push_async_callback(_stop_all, services)
         # Registered after the services, so it stops first and no request meets a stopping one.
         stack.callback(gateway.stop)
-        for service in services:
-            await service.start(sys.stderr.buffer)
-        failure = await _wait_ready(services, stop, READY_TIMEOUT)
+        supervisors = [Supervisor(service, sys.stderr.buffer, _say) for service in services]
+        runs = [asyncio.create_task(supervisor.run()) for supervisor in supervisors]
+        # Last, so it runs first: nothing is restarted while the services stop.
+        stack.push_async_callback(_stop_supervising, supervisors, runs)
+        failure = await _wait_ready(supervisors, runs, stop, READY_TIMEOUT)
         if failure is not None:
             _say(f"{failure}; stopping everything")
             return 1
         if not stop.is_set():
             _announce(config, services)
-            if await _watch(services, gateway, stop):
-                _say(f"the gateway exited (see {gateway.log_file}); stopping everything")
+            failure = await _watch(runs, gateway, stop)
+            if failure is not None:
+                _say(f"{failure}; stopping everything")
                 return 1
         _say("stopping")
     return 0
@@ -162,57 +164,53 @@ def _service_ports(config: StackConfig) -> dict[str, int]:
 
 
 async def _wait_ready(
-    services: Sequence[ServiceProcess], stop: asyncio.Event, within: float
+    supervisors: Sequence[Supervisor],
+    runs: Collection[asyncio.Task[str | None]],
+    stop: asyncio.Event,
+    within: float,
 ) -> str | None:
-    """None once every service answers /readyz with 200 (or a stop is asked); else why not."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    waiting = list(services)
-    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
-        while waiting and not stop.is_set():
-            for service in waiting:
-                if service.returncode is not None:
-                    return f"{service.name} {_exit(service.returncode)} before it was ready"
-            answers = await asyncio.gather(*(service.is_ready(client) for service in waiting))
-            waiting = [
-                service for service, ready in zip(waiting, answers, strict=True) if not ready
-            ]
-            if not waiting:
-                break
-            if loop.time() >= deadline:
-                names = ", ".join(service.name for service in waiting)
-                return f"not ready after {within:g} s: {names} (see their output above)"
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), READY_POLL)
-    return None
+    """None once every service has been ready (or a stop is asked); else why not."""
+    all_ready = asyncio.ensure_future(
+        asyncio.gather(*(supervisor.ready.wait() for supervisor in supervisors))
+    )
+    stopping = asyncio.create_task(stop.wait())
+    waiting: set[asyncio.Future[Any]] = {all_ready, stopping, *runs}
+    try:
+        done, _ = await asyncio.wait(waiting, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await _cancel(all_ready, stopping)
+    for run in runs:
+        if run in done:
+            return run.result()
+    if done:
+        return None
+    names = ", ".join(s.service.name for s in supervisors if not s.ready.is_set())
+    return f"not ready after {within:g} s: {names} (see their output above)"
 
 
 async def _watch(
-    services: Sequence[ServiceProcess], gateway: EnvoyServer, stop: asyncio.Event
-) -> bool:
-    """Until a stop is asked (False) or the gateway exits (True); a service that dies
-    meanwhile is reported, the rest keep going."""
+    runs: Collection[asyncio.Task[str | None]], gateway: EnvoyServer, stop: asyncio.Event
+) -> str | None:
+    """Until a stop is asked (None), the gateway exits, or a service is given up on (why)."""
     stopping = asyncio.create_task(stop.wait())
     gateway_exit = asyncio.create_task(_exited(gateway, stop))
-    exits = {asyncio.create_task(service.wait()): service for service in services}
     try:
-        while True:
-            done, _ = await asyncio.wait(
-                {stopping, gateway_exit, *exits}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if stopping in done:
-                return False
-            if gateway_exit in done:
-                return True
-            for exited in [task for task in exits if task in done]:
-                service = exits.pop(exited)
-                status = _exit(exited.result())
-                _say(f"{service.name} {status}; its routes answer 502 until a restart")
+        done, _ = await asyncio.wait(
+            {stopping, gateway_exit, *runs}, return_when=asyncio.FIRST_COMPLETED
+        )
     finally:
-        pending = (stopping, gateway_exit, *exits)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await _cancel(stopping, gateway_exit)
+    if stopping in done:
+        return None
+    if gateway_exit in done:
+        return f"the gateway exited (see {gateway.log_file})"
+    return next(run.result() for run in runs if run in done)
+
+
+async def _cancel(*tasks: asyncio.Future[Any]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _exited(gateway: EnvoyServer, stop: asyncio.Event) -> None:
@@ -220,6 +218,17 @@ async def _exited(gateway: EnvoyServer, stop: asyncio.Event) -> None:
     while gateway.running and not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), GATEWAY_POLL)
+
+
+async def _stop_supervising(
+    supervisors: Sequence[Supervisor], runs: Collection[asyncio.Task[str | None]]
+) -> None:
+    for supervisor in supervisors:
+        supervisor.stop()
+    await asyncio.gather(*runs)
+    restarted = [f"{s.service.name} {s.restarts}" for s in supervisors if s.restarts]
+    if restarted:
+        _say(f"restarts: {', '.join(restarted)}")
 
 
 async def _stop_all(services: Sequence[ServiceProcess]) -> None:
@@ -231,12 +240,6 @@ def _announce(config: StackConfig, services: Sequence[ServiceProcess]) -> None:
     names = ", ".join(service.name for service in services) or "no services installed"
     sys.stdout.write(f"Zombilet is ready at {config.public_url} ({names})\n")
     sys.stdout.flush()
-
-
-def _exit(status: int) -> str:
-    if status < 0:
-        return f"was killed by {signal.Signals(-status).name}"
-    return f"exited with status {status}"
 
 
 def _say(message: str) -> None:

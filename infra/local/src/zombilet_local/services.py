@@ -60,6 +60,11 @@ class ServiceProcess:
         return self._process.returncode if self._process is not None else None
 
     async def start(self, output: BinaryIO) -> None:
+        """Start the process; again after it exited, once the last run's output is copied."""
+        if self._process is not None and self._process.returncode is None:
+            raise RuntimeError(f"{self.name} is already running")
+        if self._copier is not None:
+            await self._copier
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
