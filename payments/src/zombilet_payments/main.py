@@ -19,6 +19,7 @@ from zombilet_payments.gateways import PaymentGateway
 from zombilet_payments.gateways.offline import OfflineGateway
 from zombilet_payments.gateways.stripe_api import StripeGateway
 from zombilet_payments.repository import (
+    CLAIM_TTL_MS,
     GatewayLedgerRepository,
     OrderReplicaRepository,
     PaymentRepository,
@@ -53,9 +54,11 @@ async def build_service(
     *,
     currency: str,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    claim_ttl_ms: int = CLAIM_TTL_MS,
 ) -> tuple[PaymentService, Compensation]:
     """The use cases over `db`, handing their events to `relay`; indexes made sure of."""
-    replicas, payments = OrderReplicaRepository(db), PaymentRepository(db, relay)
+    replicas = OrderReplicaRepository(db, claim_ttl_ms=claim_ttl_ms)
+    payments = PaymentRepository(db, relay)
     await replicas.ensure_indexes()
     await payments.ensure_indexes()
     compensation = Compensation(replicas, payments, gateway, clock=clock)
@@ -70,7 +73,11 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[PaymentSer
     gateway = await build_gateway(settings, runtime.database)
     try:
         service, compensation = await build_service(
-            runtime.database, runtime.outbox_relay, gateway, currency=settings.stripe_currency
+            runtime.database,
+            runtime.outbox_relay,
+            gateway,
+            currency=settings.stripe_currency,
+            claim_ttl_ms=settings.payment_claim_seconds * 1000,
         )
         sweeper = RefundSweeper(compensation)
         sweeper.start()

@@ -29,8 +29,9 @@ class OrderReplicaRepository:
     `claim_at` (epoch ms, 0 when free), `claim_id` (the holding request) and `reconcile`
     (a charge may exist for this order and has not been checked against a cancel yet)."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, claim_ttl_ms: int = CLAIM_TTL_MS) -> None:
         self.replicas = Collection(db, "order_replicas")
+        self._claim_ttl_ms = claim_ttl_ms
 
     async def ensure_indexes(self) -> None:
         await self.replicas.raw.create_index([("status", 1), ("reconcile", 1)])
@@ -52,7 +53,7 @@ class OrderReplicaRepository:
         """Take the order's charge claim: one conditional write, so one request of many wins."""
         return await self.replicas.update_where(
             order_id,
-            {"status": OrderStatus.CREATED.value, "claim_at": {"$lt": now_ms - CLAIM_TTL_MS}},
+            {"status": OrderStatus.CREATED.value, "claim_at": {"$lt": now_ms - self._claim_ttl_ms}},
             {"$set": {"claim_at": now_ms, "claim_id": claim_id, "reconcile": True}},
         )
 
@@ -72,7 +73,9 @@ class OrderReplicaRepository:
     async def mark_reconciled(self, order_id: str, now_ms: int) -> None:
         """Checked: no unrefunded charge, and no live claim that could still store one."""
         await self.replicas.update_where(
-            order_id, {"claim_at": {"$lt": now_ms - CLAIM_TTL_MS}}, {"$set": {"reconcile": False}}
+            order_id,
+            {"claim_at": {"$lt": now_ms - self._claim_ttl_ms}},
+            {"$set": {"reconcile": False}},
         )
 
 

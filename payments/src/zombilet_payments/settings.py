@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator
 
-from zombilet_common.settings import HttpUrl, MongoUri, NatsUrl, ServiceSettings
+from zombilet_common.settings import HttpUrl, MongoUri, NatsUrl, PositiveInt, ServiceSettings
 
 _CURRENCY = re.compile(r"[a-z]{3}")
 
@@ -31,3 +31,6 @@ class Settings(ServiceSettings):
     # Where the Stripe library sends its requests; unset means api.stripe.com. The local stack
     # and tests point it at a stand-in server.
     stripe_api_base: HttpUrl | None = None
+    # How long a charge claim protects a request that may have died mid-charge; longer than
+    # a charge can take. The buyer's retry after a crash waits this long at most.
+    payment_claim_seconds: PositiveInt = 120
