@@ -160,6 +160,10 @@ class Bus:
 
     async def payloads(self, subject: Subject) -> list[dict[str, Any]]:
         """Every message stored on `subject` so far, decoded, through a consumer of the test's."""
+        return [json.loads(data) for data in await self.messages(subject)]
+
+    async def messages(self, subject: Subject) -> list[bytes]:
+        """Every message stored on `subject` so far, as published."""
         stream = subject.stream
         info = await self.js.stream_info(stream)
         if info.state.messages == 0:
@@ -175,13 +179,13 @@ class Bus:
                 inactive_threshold=30.0,
             ),
         )
-        found: list[dict[str, Any]] = []
+        found: list[bytes] = []
         try:
             subscription = await self.js.pull_subscribe_bind(durable=name, stream=stream)
             pending = (await self.js.consumer_info(stream, name)).num_pending
             while len(found) < pending:
                 batch = await subscription.fetch(min(pending - len(found), 256), timeout=5)
-                found += [json.loads(m.data) for m in batch]
+                found += [m.data for m in batch]
             await subscription.unsubscribe()
         finally:
             await self.js.delete_consumer(stream, name)
