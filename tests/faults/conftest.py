@@ -94,6 +94,15 @@ class Stack(StackProcess):
             ready, within=SERVICE_BACK_WITHIN, interval=0.1, message=f"{name} not back"
         )
 
+    def parked(self, service: str) -> list[dict[str, Any]]:
+        """The `message parked` log lines `service` has written so far."""
+        prefix = f"{service:<10} | "
+        return [
+            json.loads(line[len(prefix) :])
+            for line in self.stderr.splitlines()
+            if line.startswith(prefix) and '"message parked"' in line
+        ]
+
     @contextlib.contextmanager
     def paused(self, server: str) -> Iterator[None]:
         """SIGSTOP a backing server (nats, redis, mongo) for the block."""
@@ -215,16 +224,6 @@ async def bus(stack: Stack) -> AsyncIterator[Bus]:
         yield Bus(client)
     finally:
         await client.close()
-
-
-def parked(stack: Stack, service: str) -> list[dict[str, Any]]:
-    """The `message parked` log lines `service` has written so far."""
-    prefix = f"{service:<10} | "
-    lines = []
-    for line in stack.stderr.splitlines():
-        if line.startswith(prefix) and '"message parked"' in line:
-            lines.append(json.loads(line[len(prefix) :]))
-    return lines
 
 
 # The number of cases per group, printed at the end of the run.
