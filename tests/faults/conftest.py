@@ -11,7 +11,7 @@ import os
 import signal
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,14 @@ def provoked() -> dict[str, str]:
 
 class Stack(StackProcess):
     """The runner as a subprocess, with ways to find, kill and pause what it runs."""
+
+    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+        super().__init__(env, cwd)
+        self._given_nats = env.get("NATS_URL")
+
+    @property
+    def nats_url(self) -> str:
+        return self._given_nats or self.stderr_url("nats")
 
     def service(self, name: str) -> tuple[int, int] | None:
         """(pid, port) of the running `zombilet_<name>` the runner started, or None."""
@@ -141,6 +149,12 @@ def provoke() -> Callable[[], dict[str, str]]:
     return provoked
 
 
+@pytest.fixture(scope="session")
+def access_logs() -> list[Path]:
+    """The gateway access log of every stack this session started so far."""
+    return ACCESS_LOGS
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """This module's own stack."""
@@ -219,7 +233,7 @@ class Bus:
 @pytest.fixture
 async def bus(stack: Stack) -> AsyncIterator[Bus]:
     client = NatsClient()
-    await client.connect(stack.stderr_url("nats"), connect_timeout=5, max_reconnect_attempts=-1)
+    await client.connect(stack.nats_url, connect_timeout=5, max_reconnect_attempts=-1)
     try:
         yield Bus(client)
     finally:

@@ -155,7 +155,9 @@ async def test_payments_killed_between_charge_and_stored_payment_charges_once(
 ) -> None:
     seller, buyer = await people.sign_up(), await people.sign_up()
     ticket = (await seller.post("/api/tickets", json={"title": "Paid", "price": 42})).json()
-    order = (await retry(lambda: buyer.post("/api/orders", json={"ticketId": ticket["id"]}), 201)).json()
+    order = (
+        await retry(lambda: buyer.post("/api/orders", json={"ticketId": ticket["id"]}), 201)
+    ).json()
     await bus.drained()
 
     gate = stripe.hold_charges()
@@ -192,9 +194,7 @@ async def test_payments_killed_between_charge_and_stored_payment_charges_once(
         200,
         until=lambda r: r.json()["status"] == "complete",
     )
-    again = await buyer.post(
-        "/api/payments", json={"token": "tok_visa", "orderId": order["id"]}
-    )
+    again = await buyer.post("/api/payments", json={"token": "tok_visa", "orderId": order["id"]})
     assert again.json() == {"errors": [{"message": "This order has already been paid."}]}
     assert len(stripe.charges(order["id"])) == 1
     assert not stripe.stripe.refunds

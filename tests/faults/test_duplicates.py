@@ -52,7 +52,9 @@ async def state(people_clients, ticket_id: str, order_id: str) -> dict[str, Any]
 async def test_a_purchase_replayed_shuffled_changes_nothing(stack, people, retry, bus) -> None:
     seller, buyer = await people.sign_up(), await people.sign_up()
     ticket = (await seller.post("/api/tickets", json={"title": "Twice", "price": 19.5})).json()
-    order = (await retry(lambda: buyer.post("/api/orders", json={"ticketId": ticket["id"]}), 201)).json()
+    order = (
+        await retry(lambda: buyer.post("/api/orders", json={"ticketId": ticket["id"]}), 201)
+    ).json()
     paid = await retry(
         lambda: buyer.post("/api/payments", json={"token": "tok_visa", "orderId": order["id"]}),
         201,

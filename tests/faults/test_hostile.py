@@ -65,10 +65,12 @@ def openapi_of(service: str) -> dict[str, Any]:
 
 def assert_envelope(response: Any) -> None:
     body = response.json()
-    assert isinstance(body, dict) and set(body) == {"errors"}, response.text
+    assert isinstance(body, dict), response.text
+    assert set(body) == {"errors"}, response.text
     assert body["errors"], response.text
     for error in body["errors"]:
-        assert isinstance(error.get("message"), str) and error["message"], response.text
+        assert isinstance(error.get("message"), str), response.text
+        assert error["message"], response.text
         assert set(error) <= {"message", "field"}, response.text
         assert isinstance(error.get("field", ""), str), response.text
 
@@ -152,7 +154,9 @@ def forged_sessions(user_id: str, email: str, key: str) -> dict[str, str]:
         "other key": issue_token(user, "another-key-of-enough-length-0123456789", 3600),
         "claims a list": _signed(hs256, [claims], key.encode(), hashlib.sha256),
         "id not an id": _signed(hs256, {**claims, "id": "admin"}, key.encode(), hashlib.sha256),
-        "exp a string": _signed(hs256, {**claims, "exp": "4102444800"}, key.encode(), hashlib.sha256),
+        "exp a string": _signed(
+            hs256, {**claims, "exp": "4102444800"}, key.encode(), hashlib.sha256
+        ),
         "payload not json": f"{header}.{_b64(b'{not json')}.{signature}",
         "oversized": f"{header}.{'A' * 5000}.{signature}",
     }

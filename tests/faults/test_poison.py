@@ -49,7 +49,9 @@ async def test_poison_on_every_subject_is_parked_and_holds_nothing_up(
     left_ticket = (await seller.post("/api/tickets", json={"title": "L", "price": 12})).json()
     paid = await retry(lambda: buyer.post("/api/orders", json={"ticketId": paid_ticket["id"]}), 201)
     await retry(
-        lambda: buyer.post("/api/payments", json={"token": "tok_visa", "orderId": paid.json()["id"]}),
+        lambda: buyer.post(
+            "/api/payments", json={"token": "tok_visa", "orderId": paid.json()["id"]}
+        ),
         201,
     )
     dropped = await retry(

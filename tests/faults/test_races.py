@@ -62,7 +62,9 @@ async def test_a_hundred_buyers_over_ten_tickets_make_ten_orders(stack, people, 
 
 async def test_concurrent_sign_ups_with_one_email_make_one_account(stack) -> None:
     email = f"race-{uuid.uuid4().hex[:10]}@example.com"
-    clients = [httpx.AsyncClient(base_url=stack.url, trust_env=False, timeout=20) for _ in range(12)]
+    clients = [
+        httpx.AsyncClient(base_url=stack.url, trust_env=False, timeout=20) for _ in range(12)
+    ]
     try:
         answers = await asyncio.gather(
             *(
@@ -109,7 +111,9 @@ async def test_the_owner_editing_while_buyers_order_converges(people, retry) -> 
         assert answer.status_code in {200, 400, 409}, answer.text
         if answer.status_code == 400:
             assert answer.json() == {"errors": [{"message": "Cannot edit a reserved ticket"}]}
-    placed = [(b, a.json()["id"]) for b, a in zip(buyers, orders, strict=True) if a.status_code == 201]
+    placed = [
+        (b, a.json()["id"]) for b, a in zip(buyers, orders, strict=True) if a.status_code == 201
+    ]
     assert len(placed) == 1, [a.text for a in orders]
     for answer in orders:
         assert answer.status_code in {201, 400}
@@ -127,7 +131,9 @@ async def test_the_owner_editing_while_buyers_order_converges(people, retry) -> 
     await retry(
         lambda: buyer.get(f"/api/orders/{order_id}"),
         200,
-        until=lambda r: (r.json()["ticket"]["title"], r.json()["ticket"]["price"]) == (title, price),
+        until=lambda r: (
+            (r.json()["ticket"]["title"], r.json()["ticket"]["price"]) == (title, price)
+        ),
     )
     refused = await seller.put(f"/api/tickets/{ticket['id']}", json={"title": "Late", "price": 99})
     assert refused.status_code == 400
