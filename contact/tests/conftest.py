@@ -19,6 +19,7 @@ from zombilet_common.testing.messages import FakeMessage
 from zombilet_contact.main import SERVICE, build_sender, build_service
 from zombilet_contact.senders import Mail, Sender
 from zombilet_contact.senders.eml import EmlFileSender
+from zombilet_contact.senders.sendgrid_api import SendGridSender
 from zombilet_contact.settings import Settings
 
 PUBLIC_URL = "https://zombilet.test"
@@ -158,6 +159,16 @@ async def sendgrid_contact(tmp_path: Path, sendgrid_standin: SendGridStandIn) ->
         sendgrid_host=sendgrid_standin.host,
     )
     return await _contact(settings, build_sender(settings))
+
+
+@pytest.fixture
+async def impatient_sendgrid_contact(tmp_path: Path, sendgrid_standin: SendGridStandIn) -> Contact:
+    """As `sendgrid_contact`, giving up on SendGrid's answer after 0.3 s."""
+    settings = make_settings(mail_outbox_dir=tmp_path / "outbox")
+    sender = SendGridSender(
+        "SG.stand-in-key", from_email=settings.from_email, host=sendgrid_standin.host, timeout=0.3
+    )
+    return await _contact(settings, sender)
 
 
 @pytest.fixture

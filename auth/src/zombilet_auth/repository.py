@@ -74,5 +74,9 @@ class ResetTokenRepository:
         doc = await self.tokens.take({"hash": hash_, "type": type_})
         return None if doc is None else ResetToken.from_document(doc)
 
+    async def restore(self, token: ResetToken) -> None:
+        """Put back a token that `take` removed; its event was published when it was made."""
+        await self.tokens.insert(token.id, token.document(), versioned=False)
+
     async def delete_for_user(self, user_id: str) -> None:
         await self.tokens.raw.delete_many({"user_id": user_id})

@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 from zombilet_auth.models import User, token_hash
 from zombilet_auth.passwords import hash_password, verify_password
 from zombilet_auth.repository import EmailTaken, ResetTokenRepository, UserRepository
-from zombilet_common.errors import BadRequestError, NotAuthorizedError, NotFoundError
+from zombilet_common.errors import (
+    BadRequestError,
+    ConflictError,
+    NotAuthorizedError,
+    NotFoundError,
+)
 from zombilet_common.versioning import retry_on_conflict
 
 PASSWORD_CHANGE_TRIES = 5
@@ -22,6 +27,10 @@ class InvalidCredentials(BadRequestError):
 
 class TokenExpired(NotAuthorizedError):
     message = "Token has expired."
+
+
+class AccountChanged(ConflictError):
+    message = "The account was changed by another request. Please try again."
 
 
 class AuthService:
@@ -70,6 +79,8 @@ class AuthService:
             raise TokenExpired()
 
     async def reset_password(self, plain: str, type_: str, new_password: str) -> None:
+        # Taken in one step, so that of concurrent resets with one token exactly one proceeds;
+        # put back if the change is not stored, so that a failure does not spend the token.
         token = await self._tokens.take(token_hash(plain), type_)
         if token is None:
             raise NotFoundError()
@@ -84,5 +95,13 @@ class AuthService:
                 raise NotAuthorizedError()
             await self._users.change_password(read, *read.change_password(password_hash))
 
-        await retry_on_conflict(attempt, tries=PASSWORD_CHANGE_TRIES)
+        try:
+            await retry_on_conflict(
+                attempt, tries=PASSWORD_CHANGE_TRIES, exhausted=AccountChanged()
+            )
+        except NotAuthorizedError:
+            raise  # the user is gone, and with it any use of the token
+        except Exception:
+            await self._tokens.restore(token)
+            raise
         await self._tokens.delete_for_user(token.user_id)

@@ -4,8 +4,14 @@ import asyncio
 import hashlib
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+
+from zombilet_auth.models import User
+from zombilet_auth.repository import ResetTokenRepository, UserRepository
+from zombilet_auth.service import AuthService
+from zombilet_common.versioning import VersionConflict
 
 RESET = "/api/users/reset-password"
 VALIDATE = "/api/users/validate-token"
@@ -223,3 +229,54 @@ async def test_a_blank_repeated_password_does_not_match(auth) -> None:
     assert response.json() == {
         "errors": [{"message": "Passwords must match.", "field": "repeatedNewPassword"}]
     }
+
+
+class AlwaysOvertaken(UserRepository):
+    """Every password change loses to another writer."""
+
+    async def change_password(self, read: User, changed: User, event: Any) -> None:
+        raise VersionConflict("users", read.id, expected=read.version)
+
+
+class StoreDown(UserRepository):
+    async def change_password(self, read: User, changed: User, event: Any) -> None:
+        raise ConnectionError("the database went away")
+
+
+async def use_users(auth, users: UserRepository) -> AuthService:  # type: ignore[no-untyped-def]
+    """Serve from `users` instead of the plain repository; the plain service, to go back to."""
+    plain: AuthService = auth.use_cases
+    tokens = ResetTokenRepository(auth.db, auth.relay)
+    auth.install(AuthService(users, tokens, clock=auth.clock))
+    return plain
+
+
+@pytest.mark.parametrize(
+    ("users", "status", "message"),
+    [
+        (
+            AlwaysOvertaken,
+            409,
+            "The account was changed by another request. Please try again.",
+        ),
+        (StoreDown, 500, "Something went wrong"),
+    ],
+)
+async def test_a_reset_whose_change_is_not_stored_leaves_the_token_usable(
+    auth, users: type[UserRepository], status: int, message: str
+) -> None:
+    await auth.signup()
+    token = await reset_token(auth)
+    plain = await use_users(auth, users(auth.db, auth.relay))
+
+    failed = await auth.client.post(RESET, params=query(token), json=passwords())
+
+    assert failed.status_code == status
+    assert failed.json() == {"errors": [{"message": message}]}
+    auth.install(plain)
+    assert (await auth.client.post(VALIDATE, params=query(token))).status_code == 200
+    again = await auth.client.post(RESET, params=query(token), json=passwords())
+    assert again.status_code == 200
+    signin = {"email": "me@example.com", "password": "newpass123"}
+    assert (await auth.client.post("/api/users/signin", json=signin)).status_code == 200
+    assert (await auth.client.post(VALIDATE, params=query(token))).status_code == 404

@@ -17,10 +17,13 @@ from zombilet_common.errors import (
     ValidationFailed,
     ZombiletError,
 )
+from zombilet_common.versioning import VersionConflict
 
 logger = logging.getLogger(__name__)
 
 UNEXPECTED_MESSAGE = "Something went wrong"
+# A use case says what was changed (EditConflict, say); this answers for one that does not.
+CONFLICT_MESSAGE = "It was changed by another request. Please try again."
 
 
 def error_response(
@@ -36,6 +39,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ZombiletError, _zombilet_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_exception)  # type: ignore[arg-type]
+    app.add_exception_handler(VersionConflict, _version_conflict)
     # The middleware answers inside the user middleware (so the request id is known and
     # the server logs no second traceback); the handler covers errors raised outside it.
     app.add_exception_handler(Exception, _unexpected)
@@ -44,6 +48,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _zombilet_error(_: Request, exc: ZombiletError) -> JSONResponse:
     return error_response(exc.status_code, exc.errors)
+
+
+async def _version_conflict(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("write kept losing races", extra={"conflict": str(exc)})
+    return error_response(409, [FieldError(CONFLICT_MESSAGE)])
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -116,8 +116,11 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Publish what a previous run left behind, then keep relaying in the background."""
-        await self.sweep()
+        """Publish what a previous run left behind, then keep relaying in the background.
+
+        What cannot be published now stays pending for the next sweep: one stuck entry must not
+        keep the service from starting."""
+        await self._guarded(self.sweep())
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
@@ -140,19 +143,23 @@ class OutboxRelay:
         for collection in self._collections.values():
             async for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1}):
                 entries = [Pending.from_document(k, v) for k, v in (doc.get(OUTBOX) or {}).items()]
-                published += await self._relay(collection, doc["_id"], entries)
+                # One document whose entries fail does not hold up the documents after it.
+                published += await self._guarded(self._relay(collection, doc["_id"], entries))
         return published
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_sweep = loop.time() + self._sweep_interval
         while True:
+            # Due whether or not the queue ever empties: under steady load a failed publish
+            # would otherwise wait for the first quiet moment.
+            if loop.time() >= next_sweep:
+                await self._guarded(self.sweep())
+                next_sweep = loop.time() + self._sweep_interval
             try:
                 async with asyncio.timeout_at(next_sweep):
                     item = await self._queue.get()
             except TimeoutError:
-                await self._guarded(self.sweep())
-                next_sweep = loop.time() + self._sweep_interval
                 continue
             if item is None:
                 return
@@ -160,12 +167,14 @@ class OutboxRelay:
             await self._guarded(self._relay(self._collections[name], doc_id, list(entries)))
 
     @staticmethod
-    async def _guarded(work: Awaitable[int]) -> None:
+    async def _guarded(work: Awaitable[int]) -> int:
+        """How many `work` published; 0 when it failed."""
         try:
-            await work
+            return await work
         except Exception:
             # The entries stay in their documents; the next sweep tries again.
             log.warning("outbox relay failed", exc_info=True)
+            return 0
 
     async def _relay(
         self, collection: AsyncCollection[Document], doc_id: Any, entries: list[Pending]

@@ -30,6 +30,7 @@ from zombilet_common.errors import (
 )
 from zombilet_common.ids import is_object_id
 from zombilet_common.logging import configure_logging
+from zombilet_common.versioning import VersionConflict
 
 INVALID_JSON = {"errors": [{"message": "Request body must be valid JSON."}]}
 NOT_AN_OBJECT = {"errors": [{"message": "Request body must be a JSON object."}]}
@@ -108,6 +109,10 @@ def build_app() -> FastAPI:
     @router.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret detail")
+
+    @router.get("/overtaken")
+    async def overtaken() -> None:
+        raise VersionConflict("things", "a" * 24, expected=3)
 
     @router.get("/teapot")
     async def teapot() -> None:
@@ -410,3 +415,12 @@ async def test_a_missing_camel_case_key_is_named_as_sent(client: httpx.AsyncClie
 async def test_a_python_name_in_a_body_is_an_unknown_key(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/things", json={"title": "t", "price": 1, "ticket_id": "x"})
     assert response.json()["errors"][0]["field"] == "ticketId"
+
+
+async def test_a_write_that_kept_losing_races_answers_409(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/things/overtaken")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "errors": [{"message": "It was changed by another request. Please try again."}]
+    }

@@ -112,7 +112,15 @@ async def test_not_yet_on_last_delivery_parks_too() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"not json", b"{}", b'{"id": "x"}', b"[1, 2]", b'{"id": 5, "version": "a"}'],
+    [
+        b"not json",
+        b"{}",
+        b'{"id": "x"}',
+        b"[1, 2]",
+        b'{"id": 5, "version": "a"}',
+        EVENT.to_bytes().replace(b'"version":0', b'"version":"0"'),
+        EVENT.to_bytes().replace(b'"version":0', b'"version":false'),
+    ],
 )
 async def test_undecodable_payload_is_parked_at_once(data: bytes) -> None:
     listener = Scripted(Ack())
@@ -157,3 +165,25 @@ async def test_a_failed_answer_does_not_stop_the_worker() -> None:
     await worker
 
     assert len(listener.deliveries) == 2
+
+
+class Slow(Listener[TicketCreatedEvent]):
+    """A handler that runs for several ack waits: until JetStream heard it is still working."""
+
+    ack_wait: ClassVar[float] = 0.03
+
+    def __init__(self, msg: FakeMessage) -> None:
+        super().__init__(service="orders")
+        self.msg = msg
+
+    async def on_message(self, event: TicketCreatedEvent, delivery: Delivery) -> Answer:
+        await wait_until(lambda: self.msg.progress >= 3, within=5)
+        return Ack()
+
+
+async def test_a_long_handler_keeps_its_message_in_progress() -> None:
+    msg = FakeMessage.of(EVENT)
+
+    await Slow(msg).handle(msg)
+
+    assert msg.answers == ["ack"]

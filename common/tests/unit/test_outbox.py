@@ -1,5 +1,9 @@
 """The outbox relay on the in-process double with a recording publisher."""
 
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
 from bson import ObjectId
 from mongomock_motor import AsyncMongoMockClient
 
@@ -65,3 +69,83 @@ def test_with_outbox_keeps_the_callers_update() -> None:
     assert merged["$set"][f"outbox.{entry.key}"]["msg_id"] == "c:0"
     assert merged["$inc"] == {"n": 1, "outbox_pending": 1}
     assert update == {"$set": {"title": "x"}, "$inc": {"n": 1}}
+
+
+@dataclass
+class RefusingPublisher(RecordingPublisher):
+    """Refuses the message ids in `refused` (`once` of them only the first time)."""
+
+    refused: set[str] = field(default_factory=set)
+    once: set[str] = field(default_factory=set)
+
+    async def publish_raw(
+        self, subject: str, data: bytes, *, msg_id: str, headers: dict[str, str] | None = None
+    ) -> None:
+        if msg_id in self.refused:
+            if msg_id in self.once:
+                self.refused.discard(msg_id)
+            raise ConnectionError(f"no stream takes {msg_id}")
+        await super().publish_raw(subject, data, msg_id=msg_id, headers=headers)
+
+
+@dataclass
+class BusyPublisher(RefusingPublisher):
+    """Each publish of a `load:` event dispatches another, so the relay's queue never empties."""
+
+    relay: OutboxRelay | None = None
+    collection: Any = None
+    busy: bool = True
+
+    async def publish_raw(
+        self, subject: str, data: bytes, *, msg_id: str, headers: dict[str, str] | None = None
+    ) -> None:
+        # A real publish waits on the network; this one lets the loop run as that would.
+        await asyncio.sleep(0)
+        await super().publish_raw(subject, data, msg_id=msg_id, headers=headers)
+        if self.busy and msg_id.startswith("load:"):
+            self.load()
+
+    def load(self) -> None:
+        assert self.relay is not None
+        doc_id = ObjectId()
+        self.relay.dispatch(self.collection, doc_id, pending(created(doc_id), f"load:{doc_id}"))
+
+
+async def test_a_failed_publish_is_swept_while_the_queue_stays_busy() -> None:
+    tickets = AsyncMongoMockClient()["db"]["tickets"]
+    publisher = BusyPublisher(refused={"c:0"}, once={"c:0"}, collection=tickets)
+    relay = OutboxRelay(publisher, [tickets], sweep_interval=0.05)  # type: ignore[arg-type]
+    publisher.relay = relay
+    await relay.start()
+    doc_id = ObjectId()
+    failing = pending(created(doc_id), "c:0")
+    await tickets.insert_one({"_id": doc_id, "version": 0, **outbox_fields(failing)})
+
+    relay.dispatch(tickets, doc_id, failing)  # type: ignore[arg-type]
+    publisher.load()
+    try:
+        await wait_until(lambda: "c:0" in [m for _, m, _ in publisher.published], within=5)
+    finally:
+        publisher.busy = False
+        await relay.stop()
+
+    doc = await tickets.find_one({"_id": doc_id})
+    assert doc is not None
+    assert doc["outbox_pending"] == 0
+
+
+async def test_an_entry_that_can_never_be_published_does_not_stop_the_start() -> None:
+    tickets = AsyncMongoMockClient()["db"]["tickets"]
+    stuck, fine = ObjectId(), ObjectId()
+    await tickets.insert_one({"_id": stuck, **outbox_fields(pending(created(stuck), "stuck"))})
+    await tickets.insert_one({"_id": fine, **outbox_fields(pending(created(fine), "fine"))})
+    publisher = RefusingPublisher(refused={"stuck"})
+
+    relay = OutboxRelay(publisher, [tickets], sweep_interval=60)  # type: ignore[arg-type]
+    await relay.start()
+    await relay.stop()
+
+    assert [msg_id for _, msg_id, _ in publisher.published] == ["fine"]
+    left = await tickets.find_one({"_id": stuck})
+    assert left is not None
+    assert left["outbox_pending"] == 1

@@ -22,6 +22,8 @@ class UserReplica:
 class DeliveryStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
+    # Handed to the provider with no answer back: it may have gone out, so it is not resent.
+    UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,4 @@ class Outcome(Enum):
     ALREADY_LOGGED = "already logged"
     STALE = "stale"
     FAILED = "failed"
+    UNCERTAIN = "uncertain"

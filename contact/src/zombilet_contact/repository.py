@@ -36,8 +36,9 @@ class UserReplicaRepository:
 class DeliveryLog:
     """One document per e-mail, unique on `Nats-Msg-Id` + recipient (SPEC.md §10.2).
 
-    `sending` is written before the provider is called and `sent` once it accepted; a key
-    that exists, in either state, is never sent again.
+    `sending` is written before the provider is called, `sent` once it accepted, `uncertain`
+    when it took the mail but no answer came; a key that exists, in any state, is never sent
+    again.
     """
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
@@ -68,6 +69,12 @@ class DeliveryLog:
         sent = {"status": DeliveryStatus.SENT.value, "sent_at_ms": epoch_ms(datetime.now(UTC))}
         await self.collection.update_one(
             {**_match(key), "status": DeliveryStatus.SENDING.value}, {"$set": sent}
+        )
+
+    async def mark_uncertain(self, key: DeliveryKey) -> None:
+        await self.collection.update_one(
+            {**_match(key), "status": DeliveryStatus.SENDING.value},
+            {"$set": {"status": DeliveryStatus.UNCERTAIN.value}},
         )
 
     async def release(self, key: DeliveryKey) -> None:

@@ -21,7 +21,7 @@ from zombilet_common.versioning import Verdict
 from zombilet_contact.letters import Letter, Letters
 from zombilet_contact.models import DeliveryKey, Outcome
 from zombilet_contact.repository import DeliveryLog, UserReplicaRepository
-from zombilet_contact.senders import Mail, Sender, SendFailed
+from zombilet_contact.senders import Mail, Sender, SendFailed, SendUncertain
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,12 @@ class ContactService:
             return Outcome.ALREADY_LOGGED
         try:
             await self._sender.send(Mail(to, content.subject, content.body, key.msg_id))
+        except SendUncertain as exc:
+            # Sending again could mail it twice; like a key a crash left `sending` (SPEC.md
+            # §10.2), it is not retried.
+            await self._deliveries.mark_uncertain(key)
+            log.warning("mail may not have been sent", extra={**facts, "error": str(exc)})
+            return Outcome.UNCERTAIN
         except Exception as exc:
             # Not accepted, so not sent: free the key for the redelivery this failure asks for.
             await self._deliveries.release(key)

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from zombilet_common.events import TicketCreatedEvent
 from zombilet_common.testing.ports import free_port
-from zombilet_contact.senders import Mail, SendFailed
+from zombilet_contact.senders import Mail, SendFailed, SendUncertain
 from zombilet_contact.senders.sendgrid_api import SendGridSender
 
 MAIL = Mail(to="a@example.com", subject="S", body="B", event_id="ticket.created:x:0")
@@ -96,10 +96,30 @@ def silent_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-async def test_provider_that_never_answers_times_out_as_a_failed_send(silent_port: int) -> None:
+async def test_provider_that_never_answers_times_out_as_an_uncertain_send(
+    silent_port: int,
+) -> None:
     sender = SendGridSender(
         "SG.key", from_email="f@example.com", host=f"http://127.0.0.1:{silent_port}", timeout=0.2
     )
 
-    with pytest.raises(SendFailed, match="not reachable"):
+    with pytest.raises(SendUncertain, match="no answer"):
         await sender.send(MAIL)
+
+
+async def test_a_mail_whose_answer_never_came_is_not_sent_again(
+    impatient_sendgrid_contact, sendgrid_standin
+) -> None:
+    contact = impatient_sendgrid_contact
+    buyer = await contact.add_user("buyer@example.com")
+    event = TicketCreatedEvent(id=str(ObjectId()), version=0, title="T", price=1, user_id=buyer)
+    sendgrid_standin.hold_answers = True
+
+    timed_out = await contact.deliver(event, event.message_id(), num_delivered=1)
+    sendgrid_standin.hold_answers = False
+    redelivered = await contact.deliver(event, event.message_id(), num_delivered=2)
+
+    # SendGrid may have taken it: a second send could mail it twice, so it is not retried.
+    assert len(sendgrid_standin.requests) == 1
+    assert (timed_out.answers, redelivered.answers) == (["ack"], ["ack"])
+    assert [e["status"] for e in await contact.log()] == ["uncertain"]

@@ -105,3 +105,19 @@ def test_listeners_are_durables_named_after_the_service(handlers) -> None:
         "expiration-order-completed",
         "expiration-order-created",
     ]
+
+
+async def test_an_order_created_without_a_time_zone_is_parked_at_once(
+    handlers, scheduler, orders
+) -> None:
+    event = orders.created()
+    zoned = event.to_bytes()
+    # "...T12:00:05.123Z" becomes "...T12:00:05.123": a time the scheduler could not compare.
+    naive = zoned.replace(b'Z"', b'"', 1)
+    assert naive != zoned
+    msg = FakeMessage(subject=event.subject.value, data=naive, num_delivered=1)
+
+    await handlers["created"].handle(msg)
+
+    assert msg.answers == ["term"]
+    assert scheduler.scheduled == {}

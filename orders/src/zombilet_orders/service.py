@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from zombilet_common.bus import NotYet
 from zombilet_common.dialect import epoch_ms
-from zombilet_common.errors import BadRequestError, NotAuthorizedError, NotFoundError
+from zombilet_common.errors import (
+    BadRequestError,
+    ConflictError,
+    NotAuthorizedError,
+    NotFoundError,
+)
 from zombilet_common.events import (
     ExpirationCompletedEvent,
     OrderStatus,
@@ -32,6 +37,10 @@ KEPT_CHANGING = NotYet("the order kept changing")
 
 class TicketAlreadyReserved(BadRequestError):
     message = "Ticket is already reserved"
+
+
+class OrderChanged(ConflictError):
+    message = "The order was changed by another request. Please try again."
 
 
 class OrderService:
@@ -60,7 +69,19 @@ class OrderService:
         try:
             await self._orders.insert(order, event)
         except Exception:
-            await self._replicas.release(ticket.id, order.id)
+            match await self._is_stored(order.id):
+                case True:
+                    # The write landed and only its answer was lost; the outbox sweep
+                    # publishes its `order.created`.
+                    log.warning(
+                        "order stored despite a failed insert", extra={"order_id": order.id}
+                    )
+                    return order
+                case False:
+                    await self._replicas.release(ticket.id, order.id)
+                case None:
+                    # A live order must not lose its claim; a claim without one lapses.
+                    log.warning("order may not be stored", extra={"order_id": order.id})
             raise
         return order
 
@@ -81,7 +102,7 @@ class OrderService:
         async def attempt() -> None:
             await self._cancel(await self.show_order(user_id=user_id, order_id=order_id))
 
-        await retry_on_conflict(attempt, tries=TRANSITION_TRIES)
+        await retry_on_conflict(attempt, tries=TRANSITION_TRIES, exhausted=OrderChanged())
 
     async def tickets_for(self, orders: list[Order]) -> dict[str, TicketReplica]:
         """The replica of each order's ticket as it is now."""
@@ -169,3 +190,10 @@ class OrderService:
         # No order yet: it may still be being stored, unless the claim is old.
         claimed_at = ticket.claimed_at or 0
         return claimed_at < now_ms - CLAIM_LAPSES_AFTER_MS
+
+    async def _is_stored(self, order_id: str) -> bool | None:
+        """Whether the order is there; None when that cannot be told."""
+        try:
+            return await self._orders.get(order_id) is not None
+        except Exception:
+            return None

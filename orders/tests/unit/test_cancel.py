@@ -6,6 +6,7 @@ from typing import Any
 from bson import ObjectId
 
 from zombilet_common.events import ExpirationCompletedEvent, PaymentCreatedEvent
+from zombilet_common.versioning import VersionConflict
 from zombilet_orders.models import Order
 from zombilet_orders.repository import OrderRepository
 
@@ -134,3 +135,23 @@ async def test_an_expiry_that_wins_the_race_leaves_one_cancellation(orders, buye
     assert response.status_code == 204
     assert (await orders.doc("orders", order["id"]))["version"] == 1
     assert len(await orders.published("order.cancelled")) == 1
+
+
+class AlwaysOvertaken(OrderRepository):
+    """Every status change loses to another writer."""
+
+    async def move(self, read: Order, moved: Order, event: Any) -> None:
+        raise VersionConflict("orders", read.id, expected=read.version)
+
+
+async def test_a_cancel_that_keeps_losing_races_answers_409(orders, buyer) -> None:
+    order = await orders.placed(buyer, await orders.ticket())
+    await orders.use_orders(AlwaysOvertaken(orders.db, orders.relay))
+
+    response = await cancel(orders, buyer, order["id"])
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "errors": [{"message": "The order was changed by another request. Please try again."}]
+    }
+    assert (await orders.doc("orders", order["id"]))["status"] == "created"

@@ -222,6 +222,46 @@ async def test_a_failed_insert_releases_the_claim(orders, buyer) -> None:
     assert (await orders.order(buyer, ticket_id)).status_code == 201
 
 
+async def test_an_insert_that_failed_after_its_write_keeps_the_claim(orders, buyer) -> None:
+    ticket_id = await orders.ticket()
+
+    class LateTimeout(OrderRepository):
+        """The write lands, but its answer is lost (a timeout after the write)."""
+
+        async def insert(self, order: Order, event: Any) -> None:
+            await super().insert(order, event)
+            raise TimeoutError("no answer from the database")
+
+    await orders.use_orders(LateTimeout(orders.db, orders.relay))
+    response = await orders.order(buyer, ticket_id)
+
+    assert response.status_code == 201
+    stored = await orders.db.orders.find_one({"_id": ObjectId(response.json()["id"])})
+    assert stored is not None
+    assert (await orders.replica(ticket_id))["holder"] == response.json()["id"]
+    assert (await orders.order(orders.new_id(), ticket_id)).json() == RESERVED
+
+
+async def test_a_failed_insert_whose_outcome_is_unknown_keeps_the_claim(orders, buyer) -> None:
+    ticket_id = await orders.ticket()
+
+    class Unreachable(OrderRepository):
+        """Neither the insert nor the look-up that would tell whether it landed gets an answer."""
+
+        async def insert(self, order: Order, event: Any) -> None:
+            raise TimeoutError("no answer from the database")
+
+        async def get(self, order_id: str) -> Order | None:
+            raise TimeoutError("no answer from the database")
+
+    await orders.use_orders(Unreachable(orders.db, orders.relay))
+    response = await orders.order(buyer, ticket_id)
+
+    assert response.status_code == 500
+    # An order that may exist keeps its claim; a claim without an order lapses (SPEC.md §6.3).
+    assert (await orders.replica(ticket_id))["holder"] is not None
+
+
 async def test_the_answer_shows_the_replica_as_it_is_now(orders, buyer) -> None:
     ticket_id = await orders.ticket("Old", 10)
     await orders.edit_ticket(ticket_id, 1, "New", 12.5)

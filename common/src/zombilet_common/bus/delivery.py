@@ -23,6 +23,8 @@ class Message(Protocol):
 
     async def term(self) -> None: ...
 
+    async def in_progress(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class Delivery:

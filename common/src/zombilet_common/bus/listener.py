@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -124,7 +125,8 @@ class Listener(Generic[E]):
                 await self._park(msg, delivery, reason=f"undecodable payload: {exc.errors()[:3]}")
                 return
             try:
-                outcome = await self.on_message(event, delivery)
+                async with self._in_progress(msg, delivery):
+                    outcome = await self.on_message(event, delivery)
             except Exception:
                 log.exception("handler failed", extra=self._facts(delivery))
                 outcome = Nak()
@@ -139,6 +141,28 @@ class Listener(Generic[E]):
                 await msg.nak(delay=backoff(delivery.num_delivered) if delay is None else delay)
         finally:
             request_id_var.reset(token)
+
+    @contextlib.asynccontextmanager
+    async def _in_progress(self, msg: Message, delivery: Delivery) -> AsyncIterator[None]:
+        """While the handler runs, tell JetStream three times per ack wait that it still does,
+        so that a slow handler's message is not redelivered (to another replica) meanwhile."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.ack_wait / 3)
+                try:
+                    await msg.in_progress()
+                except Exception:
+                    # The next beat tries again; past the ack wait the message is redelivered.
+                    log.warning("in-progress failed", extra=self._facts(delivery), exc_info=True)
+
+        beating = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
     async def _park(self, msg: Message, delivery: Delivery, *, reason: str) -> None:
         # Terminating keeps the message in the stream but never delivers it to this consumer

@@ -4,7 +4,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+)
 from pydantic.alias_generators import to_camel
 
 from zombilet_common.events.subjects import Subject
@@ -20,8 +27,20 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-UtcTime = Annotated[datetime, PlainSerializer(format_time, return_type=str)]
-"""A timezone-aware time written as SPEC.md's ISO form."""
+def _zoned_on_the_wire(value: datetime, info: ValidationInfo) -> datetime:
+    # A time read off the wire without its zone could only be guessed at, and a naive time
+    # cannot be compared with the service's clock; in Python a naive time is taken as UTC.
+    if info.mode == "json" and value.tzinfo is None:
+        raise ValueError("a time zone is required")
+    return value
+
+
+UtcTime = Annotated[
+    datetime,
+    AfterValidator(_zoned_on_the_wire),
+    PlainSerializer(format_time, return_type=str),
+]
+"""A time written as SPEC.md's ISO form; read off the wire only with its time zone."""
 
 
 class WireModel(BaseModel):
@@ -61,5 +80,6 @@ class Event(WireModel):
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Event":
-        """Parse a message body; keys are read by their camelCase wire names only."""
-        return cls.model_validate_json(data, by_alias=True, by_name=False)
+        """Parse a message body; keys are read by their camelCase wire names only, and values
+        strictly: `"3"` or `true` is no version, `"16"` no price."""
+        return cls.model_validate_json(data, strict=True, by_alias=True, by_name=False)

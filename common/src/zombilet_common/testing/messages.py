@@ -37,6 +37,8 @@ class FakeMessage:
     timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
     answers: list[Answer] = field(default_factory=list)
     nak_delays: list[float | None] = field(default_factory=list)
+    progress: int = 0
+    """How often the listener said it is still working on the message."""
 
     @classmethod
     def of(
@@ -76,6 +78,9 @@ class FakeMessage:
 
     async def term(self) -> None:
         self.answers.append("term")
+
+    async def in_progress(self) -> None:
+        self.progress += 1
 
 
 @dataclass

@@ -18,6 +18,11 @@ class SendFailed(Exception):
     """The provider did not accept the mail (refused, unreachable, timed out, disk full)."""
 
 
+class SendUncertain(SendFailed):
+    """The mail was handed over but no answer came (a timeout while waiting for it): the
+    provider may have accepted it, so sending it again could mail it twice."""
+
+
 class Sender(Protocol):
     async def send(self, mail: Mail) -> None:
         """Return once the mail is accepted; raise SendFailed otherwise."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from urllib.error import URLError
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
@@ -9,7 +10,7 @@ from sendgrid.helpers.mail import Content, Email, Header, To
 from sendgrid.helpers.mail import Mail as SendGridMail
 
 from zombilet_common.headers import MAIL_EVENT
-from zombilet_contact.senders import Mail, SendFailed
+from zombilet_contact.senders import Mail, SendFailed, SendUncertain
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,12 @@ class SendGridSender:
                 status = await asyncio.to_thread(self._post, mail)
         except HTTPError as exc:
             raise SendFailed(f"sendgrid answered {exc.status_code}") from exc
-        except (OSError, TimeoutError) as exc:
-            # urllib's URLError and socket timeouts are OSErrors: the provider was not reached.
+        except URLError as exc:
+            # urllib wraps what fails while connecting and sending: the mail was not handed over.
             raise SendFailed(f"sendgrid not reachable: {exc!r}") from exc
+        except (OSError, TimeoutError) as exc:
+            # Failing while waiting for the answer, after the whole request went out.
+            raise SendUncertain(f"no answer from sendgrid: {exc!r}") from exc
         if not 200 <= status < 300:
             raise SendFailed(f"sendgrid answered {status}")
         log.info(
