@@ -52,23 +52,13 @@ class Stack(StackProcess):
 
     def service(self, name: str) -> tuple[int, int] | None:
         """(pid, port) of the running `zombilet_<name>` the runner started, or None."""
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in self.service_pids(name):
             try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-                environ = (entry / "environ").read_bytes().split(b"\0")
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
             except OSError:
                 continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            state = stat.rsplit(")", 1)[1].split()[0]
-            if parent != self.process.pid or state == "Z":
-                continue
-            if f"zombilet_{name}".encode() not in cmdline:
-                continue
             port = next(v for v in environ if v.startswith(b"PORT=")).split(b"=", 1)[1]
-            return int(entry.name), int(port)
+            return pid, int(port)
         return None
 
     def kill_service(self, name: str) -> int:
