@@ -1,6 +1,7 @@
 """Malformed payloads on every consumed subject are parked, and the real traffic behind them
 flows as if they were not there."""
 
+import json
 import re
 import uuid
 from collections import defaultdict
@@ -21,6 +22,23 @@ POISONS = {
     "an id that is no id": b'{"id": "zz", "orderId": "zz", "version": 0, "userId": "zz"}',
 }
 
+_ORDER = {
+    "id": "a" * 24,
+    "version": 0,
+    "status": "created",
+    "userId": "b" * 24,
+    "expiresAt": "2030-01-01T00:00:00.000Z",
+    "ticket": {"id": "c" * 24, "title": "T", "price": 5},
+}
+# Well-formed but for one field, which a lax decoder would let through to the handler.
+NEAR_MISSES = {
+    Subject.ORDER_CREATED.value: {
+        "a time without its zone": {**_ORDER, "expiresAt": "2030-01-01T00:00:00"},
+        "a version as text": {**_ORDER, "version": "3"},
+        "a version as a boolean": {**_ORDER, "version": True},
+    },
+}
+
 
 def reset_link(outbox: Path, address: str) -> str | None:
     for path in sorted(outbox.glob("*.eml")):
@@ -39,6 +57,10 @@ async def test_poison_on_every_subject_is_parked_and_holds_nothing_up(
         for kind, data in POISONS.items():
             msg_id = f"poison:{subject.value}:{kind.replace(' ', '-')}:{uuid.uuid4().hex[:8]}"
             await bus.publish(subject.value, data, msg_id=msg_id)
+            published[subject.value].append(msg_id)
+        for kind, payload in NEAR_MISSES.get(subject.value, {}).items():
+            msg_id = f"poison:{subject.value}:{kind.replace(' ', '-')}:{uuid.uuid4().hex[:8]}"
+            await bus.publish(subject.value, json.dumps(payload).encode(), msg_id=msg_id)
             published[subject.value].append(msg_id)
 
     # Real traffic on every subject, behind the poison.
