@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from zombilet_common.testing.wait import wait_until
-from zombilet_local.handle import SMOKE_READY_WITHIN, StackProcess, stack_env
+from zombilet_local.handle import (
+    CHEAP_PASSWORD_HASHING,
+    SMOKE_READY_WITHIN,
+    StackProcess,
+    stack_env,
+)
 
 # Short enough for expiry tests to finish quickly, long enough to pay within it.
 EXPIRATION_WINDOW_SECONDS = "4"
@@ -19,7 +24,7 @@ EXPIRATION_WINDOW_SECONDS = "4"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     """One stack for the session: every service that exists, its data in a temporary folder."""
     root = tmp_path_factory.mktemp("stack")
-    extra = {"EXPIRATION_WINDOW_SECONDS": EXPIRATION_WINDOW_SECONDS}
+    extra = {"EXPIRATION_WINDOW_SECONDS": EXPIRATION_WINDOW_SECONDS, **CHEAP_PASSWORD_HASHING}
     if os.environ.get("ZOMBILET_SERVICES"):
         extra["ZOMBILET_SERVICES"] = os.environ["ZOMBILET_SERVICES"]
     process = StackProcess(stack_env(root / "data", **extra), root)

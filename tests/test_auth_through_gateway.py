@@ -55,7 +55,7 @@ def test_bad_session_tokens_are_signed_out(browser: httpx.Client, jwt_key: str) 
     claims = {"id": user_id, "email": email, "iat": 1, "exp": 4102444800}
     bad = {
         "tampered": f"{header}.{_b64({**claims, 'email': 'admin@example.com'})}.{signature}",
-        "wrongly signed": issue_token(user, "not-the-stack-key", 3600),
+        "wrongly signed": issue_token(user, "not-the-stack-key-at-least-32-bytes", 3600),
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",
         "expired": issue_token(user, jwt_key, 60, now=datetime.now(UTC) - timedelta(minutes=5)),
     }

@@ -5,9 +5,13 @@ import httpx
 import pytest
 
 from zombilet_auth.main import SERVICE, build_service, create_app
+from zombilet_auth.passwords import MIN_MEMORY_KIB, HashCost, Passwords
 from zombilet_auth.service import AuthService
 from zombilet_auth.settings import Settings
 from zombilet_common.testing.harness import Harness, harness
+
+# Argon2id at its least: the suites sign up hundreds of users. Production keeps the defaults.
+CHEAP = HashCost(time_cost=1, memory_kib=MIN_MEMORY_KIB)
 
 
 class Auth(Harness[AuthService]):
@@ -30,8 +34,10 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "mongo_uri": "mongodb://127.0.0.1:1/auth",
         "nats_url": "nats://127.0.0.1:1",
-        "jwt_key": "auth-test-key",
+        "jwt_key": "auth-test-key-at-least-32-bytes-long",
         "jwt_ttl_seconds": 3600,
+        "password_hash_time_cost": CHEAP.time_cost,
+        "password_hash_memory_kib": CHEAP.memory_kib,
         **overrides,
     }
     return Settings(**values)
@@ -40,7 +46,7 @@ def make_settings(**overrides: Any) -> Settings:
 @pytest.fixture
 async def auth() -> AsyncIterator[Auth]:
     async def build(db: Any, relay: Any, clock: Any) -> AuthService:
-        return await build_service(db, relay, clock=clock)
+        return await build_service(db, relay, Passwords(CHEAP), clock=clock)
 
     async with harness(Auth, create_app(make_settings()), SERVICE, build) as kit:
         yield kit

@@ -57,7 +57,7 @@ READY_TIMEOUT = 60.0
 # Kubernetes' default terminationGracePeriodSeconds.
 GRACE_PERIOD = 30.0
 POLL_INTERVAL = 0.2
-JWT_KEY = "images-check-key"
+JWT_KEY = "images-check-key-at-least-32-bytes-long"
 
 
 class CheckFailed(RuntimeError):

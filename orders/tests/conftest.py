@@ -77,7 +77,7 @@ async def orders(window: int) -> AsyncIterator[Orders]:
     settings = Settings(
         mongo_uri="mongodb://127.0.0.1:1/orders",
         nats_url="nats://127.0.0.1:1",
-        jwt_key="orders-test-key",
+        jwt_key="orders-test-key-at-least-32-bytes",
         expiration_window_seconds=window,
     )
 

@@ -32,7 +32,7 @@ from zombilet_payments.repository import OrderReplicaRepository
 from zombilet_payments.service import PaymentService
 from zombilet_payments.settings import Settings
 
-JWT_KEY = "payments-test-key"
+JWT_KEY = "payments-test-key-at-least-32-bytes"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from zombilet_orders.main import create_app
 from zombilet_orders.settings import Settings
 from zombilet_tickets.settings import Settings as TicketsSettings
 
-JWT_KEY = "in-process-key"
+JWT_KEY = "in-process-key-at-least-32-bytes-long"
 
 
 @dataclass

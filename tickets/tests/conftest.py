@@ -43,7 +43,7 @@ def in_process() -> AbstractAsyncContextManager[Tickets]:
     settings = Settings(
         mongo_uri="mongodb://127.0.0.1:1/tickets",
         nats_url="nats://127.0.0.1:1",
-        jwt_key="tickets-test-key",
+        jwt_key="tickets-test-key-at-least-32-bytes",
     )
 
     async def build(db: Any, relay: Any, clock: Any) -> TicketService:
@@ -79,7 +79,7 @@ async def both_rings(request: pytest.FixtureRequest, ring: str) -> AsyncIterator
     settings = Settings(
         mongo_uri=servers.mongo_uri(fresh_name("tickets")),
         nats_url=servers.nats_url,
-        jwt_key="tickets-test-key",
+        jwt_key="tickets-test-key-at-least-32-bytes",
     )
     app = create_app(settings)
     async with live_harness(LiveTickets, app, SERVICE, nats_url=servers.nats_url) as kit:

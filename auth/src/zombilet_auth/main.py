@@ -1,5 +1,6 @@
 """Auth's composition root: create_app(settings) wires everything; run() serves it."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
+from zombilet_auth.passwords import Passwords
 from zombilet_auth.repository import ResetTokenRepository, UserRepository
 from zombilet_auth.routes import router
 from zombilet_auth.service import AuthService
@@ -24,6 +26,7 @@ SERVICE: ServiceDeclaration[Settings, AuthService] = ServiceDeclaration(
 async def build_service(
     db: AsyncDatabase[Document],
     relay: OutboxRelay,
+    passwords: Passwords,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> AuthService:
@@ -31,12 +34,14 @@ async def build_service(
     users, tokens = UserRepository(db, relay), ResetTokenRepository(db, relay)
     await users.ensure_indexes()
     await tokens.ensure_indexes()
-    return AuthService(users, tokens, clock=clock)
+    return AuthService(users, tokens, passwords, clock=clock)
 
 
 @asynccontextmanager
 async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[AuthService]:
-    yield await build_service(runtime.database, runtime.outbox_relay)
+    # Its dummy hash costs one Argon2id derivation: made off the event loop.
+    passwords = await asyncio.to_thread(Passwords, settings.hash_cost)
+    yield await build_service(runtime.database, runtime.outbox_relay, passwords)
 
 
 def create_app(settings: Settings) -> FastAPI:

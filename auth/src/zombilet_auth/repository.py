@@ -48,6 +48,15 @@ class UserRepository:
         update = {"$set": {"password_hash": changed.password_hash}}
         await self.users.update(read.id, read.version, update, event)
 
+    async def upgrade_hash(self, user: User, password_hash: str) -> None:
+        """Replace the hash `user` was read with by another of the same password. No version
+        or event: the password did not change. A reset that wrote first keeps its hash."""
+        await self.users.update_where(
+            user.id,
+            {"password_hash": user.password_hash},
+            {"$set": {"password_hash": password_hash}},
+        )
+
     async def record(self, user: User, event: UserSignedInEvent) -> None:
         """Queue an event that changes nothing about the user (a sign-in)."""
         await self.users.record(user.id, event)

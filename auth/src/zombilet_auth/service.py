@@ -1,10 +1,11 @@
 """Auth's use cases: one method each, raising domain errors the routes render."""
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from zombilet_auth.models import User, token_hash
-from zombilet_auth.passwords import hash_password, verify_password
+from zombilet_auth.passwords import Passwords
 from zombilet_auth.repository import EmailTaken, ResetTokenRepository, UserRepository
 from zombilet_common.errors import (
     BadRequestError,
@@ -13,6 +14,8 @@ from zombilet_common.errors import (
     NotFoundError,
 )
 from zombilet_common.versioning import retry_on_conflict
+
+log = logging.getLogger(__name__)
 
 PASSWORD_CHANGE_TRIES = 5
 
@@ -38,17 +41,19 @@ class AuthService:
         self,
         users: UserRepository,
         tokens: ResetTokenRepository,
+        passwords: Passwords,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._users = users
         self._tokens = tokens
+        self.passwords = passwords
         self._now = clock
 
     async def sign_up(self, email: str, password: str) -> User:
         if await self._users.by_email(email) is not None:
             raise EmailInUse()
-        user, event = User.sign_up(email, await hash_password(password))
+        user, event = User.sign_up(email, await self.passwords.hash(password))
         try:
             await self._users.insert(user, event)
         except EmailTaken:
@@ -58,9 +63,14 @@ class AuthService:
 
     async def sign_in(self, email: str, password: str) -> User:
         user = await self._users.by_email(email)
-        if not await verify_password(password, user.password_hash if user else None):
+        matches, upgraded = await self.passwords.verify(
+            password, user.password_hash if user else None
+        )
+        if not matches:
             raise InvalidCredentials()
-        assert user is not None  # verify_password is False without a stored hash
+        assert user is not None  # no stored hash never matches
+        if upgraded is not None:
+            await self._upgrade(user, upgraded)
         await self._users.record(user, user.sign_in())
         return user
 
@@ -86,7 +96,7 @@ class AuthService:
             raise NotFoundError()
         if token.expires_at <= self._now():
             raise TokenExpired()
-        password_hash = await hash_password(new_password)
+        password_hash = await self.passwords.hash(new_password)
 
         async def attempt() -> None:
             # Another reset of the same user that wrote first makes us apply ours on top of it.
@@ -105,3 +115,11 @@ class AuthService:
             await self._tokens.restore(token)
             raise
         await self._tokens.delete_for_user(token.user_id)
+
+    async def _upgrade(self, user: User, password_hash: str) -> None:
+        """Store the current kind of hash of a password just checked against an older one."""
+        try:
+            await self._users.upgrade_hash(user, password_hash)
+        except Exception:
+            # The sign-in stands; the next one tries again.
+            log.warning("password hash not upgraded", extra={"user_id": user.id}, exc_info=True)

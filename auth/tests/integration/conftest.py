@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 
 from zombilet_auth.main import create_app
+from zombilet_auth.passwords import MIN_MEMORY_KIB
 from zombilet_auth.settings import Settings
 from zombilet_common.testing.apps import running, stored
 from zombilet_common.testing.fixtures import fresh_name
@@ -32,7 +33,9 @@ async def live_auth(servers: Servers) -> AsyncIterator[LiveAuth]:
     settings = Settings(
         mongo_uri=servers.mongo_uri(fresh_name("auth")),
         nats_url=servers.nats_url,
-        jwt_key="auth-integration-key",
+        jwt_key="auth-integration-key-at-least-32-bytes",
+        password_hash_time_cost=1,
+        password_hash_memory_kib=MIN_MEMORY_KIB,
     )
     app = create_app(settings)
     async with running(app), stored(settings.mongo_uri) as db:

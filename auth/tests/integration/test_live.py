@@ -115,7 +115,9 @@ async def test_signup_event_left_by_a_crash_is_published_once_at_restart(live_au
     signed_up = await collect(bus, "user.signed-up")
     # The write lands, then the process dies before its relay publishes.
     db = live_auth.db
-    live_auth.app.state.auth = await build_service(db, OutboxRelay(RecordingPublisher(), []))
+    live_auth.app.state.auth = await build_service(
+        db, OutboxRelay(RecordingPublisher(), []), live_auth.app.state.auth.passwords
+    )
     async with live_auth.client() as client:
         response = await client.post(
             "/api/users/signup", json={"email": "crash@example.com", "password": "password1"}

@@ -33,7 +33,7 @@ def auth_without_nats(servers: Servers) -> Iterator[tuple[subprocess.Popen[bytes
         "PORT": str(port),
         "MONGO_URI": servers.mongo_uri(fresh_name("auth")),
         "NATS_URL": f"nats://127.0.0.1:{nats_port}",
-        "JWT_KEY": "startup-test-key",
+        "JWT_KEY": "startup-test-key-at-least-32-bytes",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "zombilet_auth"],

@@ -10,7 +10,7 @@ from zombilet_common.testing.messages import RecordingPublisher
 async def test_every_event_survives_a_crash_between_write_and_publish(auth) -> None:
     # A relay that never runs stands for a process that died right after its writes.
     crashed = OutboxRelay(RecordingPublisher(), [])
-    auth.install(await build_service(auth.db, crashed))
+    auth.install(await build_service(auth.db, crashed, auth.use_cases.passwords))
     user_id = (await auth.signup("me@example.com", "oldpass123")).json()["id"]
     await auth.client.post(
         "/api/users/signin", json={"email": "me@example.com", "password": "oldpass123"}
@@ -36,7 +36,7 @@ async def test_every_event_survives_a_crash_between_write_and_publish(auth) -> N
     )["token"]["value"]
     assert (await auth.db.users.find_one({}))["outbox_pending"] == 0
 
-    auth.install(await build_service(auth.db, crashed))
+    auth.install(await build_service(auth.db, crashed, auth.use_cases.passwords))
     await auth.client.post(
         "/api/users/reset-password",
         params={"token": token, "type": "forgot-password"},

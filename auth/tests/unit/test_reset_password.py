@@ -247,7 +247,7 @@ async def use_users(auth, users: UserRepository) -> AuthService:  # type: ignore
     """Serve from `users` instead of the plain repository; the plain service, to go back to."""
     plain: AuthService = auth.use_cases
     tokens = ResetTokenRepository(auth.db, auth.relay)
-    auth.install(AuthService(users, tokens, clock=auth.clock))
+    auth.install(AuthService(users, tokens, plain.passwords, clock=auth.clock))
     return plain
 
 

@@ -105,7 +105,7 @@ async def test_bad_tokens_are_signed_out(auth) -> None:
         "expired": issue_token(user, key, 60, now=datetime.now(UTC) - timedelta(hours=1)),
         "tampered": f"{header}.{_b64(claims)}.{signature}",
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",
-        "wrong key": issue_token(user, "another-key", 3600),
+        "wrong key": issue_token(user, "another-key-of-at-least-32-bytes-long", 3600),
         "garbage": "not-a-token",
     }
     for name, token in tokens.items():

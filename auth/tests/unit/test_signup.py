@@ -40,12 +40,12 @@ async def test_signup_publishes_user_signed_up_at_version_0(auth) -> None:
     assert json.loads(published[2]) == {"id": user_id, "email": "seller@example.com", "version": 0}
 
 
-async def test_password_is_stored_as_a_salted_scrypt_hash(auth) -> None:
+async def test_password_is_stored_as_a_salted_argon2id_hash(auth) -> None:
     await auth.signup("a@example.com", "password1")
     await auth.signup("b@example.com", "password1")
     docs = await auth.db.users.find().to_list()
     hashes = [doc["password_hash"] for doc in docs]
-    assert all(h.startswith("scrypt$") and "password1" not in h for h in hashes)
+    assert all(h.startswith("$argon2id$v=19$") and "password1" not in h for h in hashes)
     assert hashes[0] != hashes[1]
 
 

@@ -18,7 +18,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from zombilet_common.testing.wait import wait_until_sync
-from zombilet_local.handle import SMOKE_READY_WITHIN, StackProcess, stack_env
+from zombilet_local.handle import (
+    CHEAP_PASSWORD_HASHING,
+    SMOKE_READY_WITHIN,
+    StackProcess,
+    stack_env,
+)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Long enough to sign up, buy and pay in a browser on a busy machine; short enough that the
@@ -47,6 +52,7 @@ def site_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProces
         root / "data",
         EXPIRATION_WINDOW_SECONDS=str(EXPIRATION_WINDOW_SECONDS),
         AUTH_RATE_LIMIT_PER_MINUTE="0",
+        **CHEAP_PASSWORD_HASHING,
     )
     process = StackProcess(env, root)
     try:

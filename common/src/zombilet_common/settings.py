@@ -49,6 +49,25 @@ def _parse_int_between(low: int, high: int | None, expected: str) -> BeforeValid
     return BeforeValidator(parse)
 
 
+# HS256's key should be no shorter than its 256-bit hash (RFC 7518 §3.2); PyJWT says the same.
+MIN_JWT_KEY_BYTES = 32
+
+
+def jwt_key_problem(key: str) -> str | None:
+    """Why `key` cannot sign sessions, or None; never echoes the key, as logs get it."""
+    size = len(key.encode())
+    if size < MIN_JWT_KEY_BYTES:
+        return f"must be at least {MIN_JWT_KEY_BYTES} bytes (64 hex characters, say), not {size}"
+    return None
+
+
+def _parse_jwt_key(value: object) -> object:
+    problem = jwt_key_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def _parse_log_level(value: object) -> object:
     if isinstance(value, str) and value.strip().upper() in _LOG_LEVELS:
         return value.strip().upper()
@@ -118,6 +137,9 @@ NatsUrl = Annotated[str, BeforeValidator(_parse_nats_url)]
 
 StreamReplicas = Annotated[int, _parse_int_between(1, 5, "a whole number from 1 to 5")]
 """How many JetStream servers keep each stream; JetStream allows at most 5."""
+
+JwtKey = Annotated[str, BeforeValidator(_parse_jwt_key)]
+"""The HS256 key that signs sessions: at least 32 bytes."""
 
 HttpUrl = Annotated[str, BeforeValidator(_parse_http_url)]
 """An http:// or https:// URL without its trailing slash, so paths join with one `/`."""

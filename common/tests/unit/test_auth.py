@@ -27,7 +27,7 @@ from zombilet_common.auth import (
 )
 from zombilet_common.body import JsonBody
 
-KEY = "test-key"  # shorter than PyJWT likes, as test settings are
+KEY = "test-key-of-at-least-32-bytes-long"
 USER = SessionUser(id="a" * 24, email="buyer@example.com")
 NOW = datetime(2025, 3, 1, 12, 0, 5, tzinfo=UTC)
 TTL = 86400
@@ -101,7 +101,12 @@ def test_tampered_payload_is_refused() -> None:
 
 
 def test_wrong_key_is_refused() -> None:
-    assert verify_token(issue_token(USER, "other-key", TTL, now=NOW), KEY, now=NOW) is None
+    assert (
+        verify_token(
+            issue_token(USER, "other-key-of-at-least-32-bytes-long", TTL, now=NOW), KEY, now=NOW
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
@@ -292,3 +297,8 @@ async def test_session_is_checked_before_the_body_is_read(client: httpx.AsyncCli
     )
     assert signed_out.status_code == 401
     assert signed_in.json() == {"errors": [{"message": "Request body must be valid JSON."}]}
+
+
+def test_a_key_under_32_bytes_signs_nothing() -> None:
+    with pytest.raises(jwt.InvalidKeyError):
+        issue_token(USER, "k" * 31, TTL)

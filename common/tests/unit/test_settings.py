@@ -11,6 +11,7 @@ from pydantic import model_validator
 
 from zombilet_common.settings import (
     Bool,
+    JwtKey,
     MissingSettingError,
     MongoUri,
     NatsUrl,
@@ -22,6 +23,7 @@ from zombilet_common.settings import (
 
 VARIABLES = (
     "MONGO_URI",
+    "JWT_KEY",
     "JWT_TTL_SECONDS",
     "COOKIE_SECURE",
     "PORT",
@@ -254,3 +256,30 @@ def test_stream_replicas_outside_one_to_five_stop_the_service(
     assert refusal(capsys, OrdersSettings) == (
         "orders: invalid value for NATS_STREAM_REPLICAS: expected a whole number from 1 to 5\n"
     )
+
+
+class SessionSettings(ServiceSettings):
+    service_name: ClassVar[str] = "tickets"
+
+    jwt_key: JwtKey
+
+
+@pytest.mark.parametrize("key", ["k", "dev-key", "x" * 31, "é" * 15 + "x"])
+def test_a_jwt_key_under_32_bytes_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    monkeypatch.setenv("JWT_KEY", key)
+
+    err = refusal(capsys, SessionSettings)
+
+    assert err == (
+        "tickets: invalid value for JWT_KEY: must be at least 32 bytes"
+        f" (64 hex characters, say), not {len(key.encode())}\n"
+    )
+
+
+@pytest.mark.parametrize("key", ["x" * 32, "é" * 16, "0123456789abcdef" * 4])
+def test_a_jwt_key_of_32_bytes_or_more_is_kept(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    monkeypatch.setenv("JWT_KEY", key)
+
+    assert load_settings(SessionSettings).jwt_key == key

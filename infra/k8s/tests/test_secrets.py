@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 from k8s_manifests import K8S, Rendered
 
+from zombilet_common.settings import jwt_key_problem
+
 # kustomize appends a ten-character content hash to the names of generated Secrets.
 HASHED = re.compile(r"^(?P<name>.+)-[a-z0-9]{10}$")
 
@@ -61,6 +63,15 @@ def test_the_jwt_key_is_shared_by_the_services_that_verify_sessions(dev: Rendere
         if ref is not None:
             readers.add((workload["metadata"]["name"], unhashed(ref["name"])))
     assert readers == {(n, "zombilet-jwt") for n in ("auth", "tickets", "orders", "payments")}
+
+
+def test_the_dev_jwt_key_is_long_enough_for_the_services_to_start(dev: Rendered) -> None:
+    (secret,) = [
+        s for s in dev.of_kind("Secret") if unhashed(s["metadata"]["name"]) == "zombilet-jwt"
+    ]
+    key = base64.b64decode(secret["data"]["JWT_KEY"]).decode()
+
+    assert jwt_key_problem(key) is None
 
 
 def test_dev_leaves_the_stripe_and_sendgrid_keys_empty_so_nothing_leaves_the_cluster(

@@ -73,6 +73,13 @@ def test_a_bad_upstream_timeout_is_refused_by_name(tmp_path: Path, value: str) -
         load({"ZOMBILET_UPSTREAM_TIMEOUT": value}, tmp_path)
 
 
+def test_a_given_jwt_key_under_32_bytes_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="invalid value for JWT_KEY: must be at least 32 bytes"):
+        load({"JWT_KEY": "dev-key"}, tmp_path)
+
+    assert load({"JWT_KEY": "k" * 32}, tmp_path).data_dir == tmp_path / ".data"
+
+
 def test_services_can_be_narrowed_and_keep_the_table_order(tmp_path: Path) -> None:
     config = load({"ZOMBILET_SERVICES": "client, auth"}, tmp_path)
 

@@ -223,7 +223,7 @@ def test_given_servers_are_used_instead_of_embedded_ones(
         NATS_URL=servers.nats_url,
         REDIS_URL=servers.redis_url,
         MONGO_URI=servers.mongo_uri("ignored"),
-        JWT_KEY="given-key",
+        JWT_KEY="given-key-of-at-least-32-bytes-long",
     )
     stack = StackProcess(env, tmp_path)
     stacks.append(stack)
@@ -234,7 +234,7 @@ def test_given_servers_are_used_instead_of_embedded_ones(
     assert settings["NATS_URL"] == servers.nats_url
     assert settings["REDIS_URL"] == servers.redis_url
     assert settings["MONGO_URI"] == servers.mongo_uri("auth")
-    assert settings["JWT_KEY"] == "given-key"
+    assert settings["JWT_KEY"] == "given-key-of-at-least-32-bytes-long"
     assert not any((data_dir / name).exists() for name in ("nats", "redis", "mongo"))
     assert not (data_dir / "jwt-key").exists()
     assert stack.terminate() == 0

@@ -8,7 +8,12 @@ import httpx
 import pytest
 
 from zombilet_common.testing.wait import wait_until_sync
-from zombilet_local.handle import SMOKE_READY_WITHIN, StackProcess, stack_env
+from zombilet_local.handle import (
+    CHEAP_PASSWORD_HASHING,
+    SMOKE_READY_WITHIN,
+    StackProcess,
+    stack_env,
+)
 from zombilet_local.routes import load_routes
 from zombilet_local.services import SERVICES, missing
 
@@ -22,7 +27,7 @@ INSTALLED = [service for service in SERVICES if missing(service) is None]
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     """One stack of the real services for the module; each test kills a different one."""
     cwd = tmp_path_factory.mktemp("supervised")
-    running = StackProcess(stack_env(cwd / "data"), cwd)
+    running = StackProcess(stack_env(cwd / "data", **CHEAP_PASSWORD_HASHING), cwd)
     try:
         running.wait_ready(within=SMOKE_READY_WITHIN)
         yield running

@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from zombilet_common.settings import MongoUri, NatsUrl, PositiveInt, ServiceSettings
+from zombilet_common.settings import JwtKey, MongoUri, NatsUrl, PositiveInt, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -10,5 +10,5 @@ class Settings(ServiceSettings):
 
     mongo_uri: MongoUri
     nats_url: NatsUrl
-    jwt_key: str
+    jwt_key: JwtKey
     expiration_window_seconds: PositiveInt = 60

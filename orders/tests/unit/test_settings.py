@@ -5,7 +5,7 @@ import pytest
 from zombilet_common.settings import load_settings
 from zombilet_orders.settings import Settings
 
-REQUIRED = {"MONGO_URI": "mongodb://x/orders", "NATS_URL": "nats://x:4222", "JWT_KEY": "k"}
+REQUIRED = {"MONGO_URI": "mongodb://x/orders", "NATS_URL": "nats://x:4222", "JWT_KEY": "k" * 32}
 
 
 def test_the_window_defaults_to_60_seconds(monkeypatch) -> None:
@@ -39,3 +39,16 @@ def test_a_missing_jwt_key_stops_the_start(monkeypatch, capsys) -> None:
     with pytest.raises(SystemExit):
         load_settings(Settings)
     assert capsys.readouterr().err == "orders: missing required environment variable JWT_KEY\n"
+
+
+def test_a_jwt_key_under_32_bytes_stops_the_start(monkeypatch, capsys) -> None:
+    for name, value in REQUIRED.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("JWT_KEY", "dev-key")
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(Settings)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "orders: invalid value for JWT_KEY: must be at least 32 bytes (64 hex characters, say),"
+        " not 7\n"
+    )

@@ -5,7 +5,14 @@ from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator
 
-from zombilet_common.settings import HttpUrl, MongoUri, NatsUrl, PositiveInt, ServiceSettings
+from zombilet_common.settings import (
+    HttpUrl,
+    JwtKey,
+    MongoUri,
+    NatsUrl,
+    PositiveInt,
+    ServiceSettings,
+)
 
 _CURRENCY = re.compile(r"[a-z]{3}")
 
@@ -24,7 +31,7 @@ class Settings(ServiceSettings):
 
     mongo_uri: MongoUri
     nats_url: NatsUrl
-    jwt_key: str
+    jwt_key: JwtKey
     # Unset: the offline gateway that honours Stripe's test tokens (SPEC.md §7.3).
     stripe_key: str | None = None
     stripe_currency: Currency = "gbp"

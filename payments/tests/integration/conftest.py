@@ -28,7 +28,7 @@ from zombilet_common.testing.wait import wait_until
 from zombilet_payments.main import create_app
 from zombilet_payments.settings import Settings
 
-JWT_KEY = "payments-integration-key"
+JWT_KEY = "payments-integration-key-at-least-32-bytes"
 
 
 @pytest.fixture

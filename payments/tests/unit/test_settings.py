@@ -9,7 +9,7 @@ from zombilet_payments.gateways.stripe_api import StripeGateway
 from zombilet_payments.main import build_gateway
 from zombilet_payments.settings import Settings
 
-REQUIRED = {"MONGO_URI": "mongodb://db/payments", "NATS_URL": "nats://n:4222", "JWT_KEY": "k"}
+REQUIRED = {"MONGO_URI": "mongodb://db/payments", "NATS_URL": "nats://n:4222", "JWT_KEY": "k" * 32}
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from zombilet_common.settings import MongoUri, NatsUrl, ServiceSettings
+from zombilet_common.settings import JwtKey, MongoUri, NatsUrl, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -10,4 +10,4 @@ class Settings(ServiceSettings):
 
     mongo_uri: MongoUri
     nats_url: NatsUrl
-    jwt_key: str
+    jwt_key: JwtKey

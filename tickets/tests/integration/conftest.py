@@ -16,7 +16,7 @@ from zombilet_common.testing.servers import Servers
 from zombilet_tickets.main import create_app
 from zombilet_tickets.settings import Settings
 
-JWT_KEY = "tickets-integration-key"
+JWT_KEY = "tickets-integration-key-at-least-32-bytes"
 
 
 @dataclass

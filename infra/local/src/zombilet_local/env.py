@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from zombilet_common.settings import jwt_key_problem
 from zombilet_local.routes import RateLimit, load_routes
 from zombilet_local.services import SERVICES
 
@@ -44,6 +45,7 @@ def load(environ: Mapping[str, str], cwd: Path, rate_limit: RateLimit | None = N
     """Read ZOMBILET_*, the server variables and the rate limit's setting (the route table's
     unless `rate_limit` is given); relative paths count from `cwd`."""
     limit = rate_limit if rate_limit is not None else load_routes().rate_limit
+    _check_jwt_key(environ.get("JWT_KEY"))
     return StackConfig(
         data_dir=(
             cwd / Path(environ.get("ZOMBILET_DATA_DIR") or DEFAULT_DATA_DIR).expanduser()
@@ -159,6 +161,13 @@ def _per_minute(limit: RateLimit, value: str | None) -> int:
             " (0 turns the limit off)"
         )
     return per_minute
+
+
+def _check_jwt_key(value: str | None) -> None:
+    # The services refuse such a key too; refused here, nothing starts only to exit.
+    problem = jwt_key_problem(value) if value else None
+    if problem is not None:
+        raise ConfigError(f"invalid value for JWT_KEY: {problem}")
 
 
 def _timeout(value: str | None) -> float:

@@ -33,6 +33,11 @@ RUNNER_VARIABLES = (
 )
 
 
+# Auth's Argon2id at its least, for suites that sign up many users through a whole stack; a
+# stack without it (`make up`, the benchmarks) hashes at the production cost.
+CHEAP_PASSWORD_HASHING = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "32"}
+
+
 class StackProcess:
     """The runner as a subprocess: its stdout lines as they come, its stderr in a file."""
 
