@@ -11,7 +11,7 @@ import os
 import signal
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,20 @@ def stack_starter() -> Callable[..., Stack]:
 def provoke() -> Callable[[], dict[str, str]]:
     """`provoked`, for a test whose requests may meet a 5xx on purpose."""
     return provoked
+
+
+@pytest.fixture
+def order_becomes(retry: Any) -> Callable[[httpx.AsyncClient, str, str], Awaitable[Any]]:
+    """Waits until `client` sees its order `order_id` in `status`; the last answer."""
+
+    async def becomes(client: httpx.AsyncClient, order_id: str, status: str) -> Any:
+        return await retry(
+            lambda: client.get(f"/api/orders/{order_id}"),
+            200,
+            until=lambda r: r.json()["status"] == status,
+        )
+
+    return becomes
 
 
 @pytest.fixture(scope="session")

@@ -150,7 +150,7 @@ async def test_tickets_killed_with_events_pending_publishes_them_after_restart(
 
 
 async def test_payments_killed_between_charge_and_stored_payment_charges_once(
-    stack, people, retry, bus, stripe, provoke
+    stack, people, retry, bus, stripe, provoke, order_becomes
 ) -> None:
     seller, buyer = await people.sign_up(), await people.sign_up()
     ticket = (await seller.post("/api/tickets", json={"title": "Paid", "price": 42})).json()
@@ -188,11 +188,7 @@ async def test_payments_killed_between_charge_and_stored_payment_charges_once(
     assert charges[0]["amount"] == 4200
     assert paid.json()["stripeId"] == charges[0]["id"]
     assert len(stripe.charge_requests(order["id"])) == 2
-    await retry(
-        lambda: buyer.get(f"/api/orders/{order['id']}"),
-        200,
-        until=lambda r: r.json()["status"] == "complete",
-    )
+    await order_becomes(buyer, order["id"], "complete")
     again = await buyer.post("/api/payments", json={"token": "tok_visa", "orderId": order["id"]})
     assert again.json() == {"errors": [{"message": "This order has already been paid."}]}
     assert len(stripe.charges(order["id"])) == 1

@@ -49,7 +49,9 @@ async def state(people_clients, ticket_id: str, order_id: str) -> dict[str, Any]
     return {"ticket": ticket, "order": order, "pay again": (again.status_code, again.json())}
 
 
-async def test_a_purchase_replayed_shuffled_changes_nothing(stack, people, retry, bus) -> None:
+async def test_a_purchase_replayed_shuffled_changes_nothing(
+    stack, people, retry, bus, order_becomes
+) -> None:
     seller, buyer = await people.sign_up(), await people.sign_up()
     ticket = (await seller.post("/api/tickets", json={"title": "Twice", "price": 19.5})).json()
     order = (
@@ -59,11 +61,7 @@ async def test_a_purchase_replayed_shuffled_changes_nothing(stack, people, retry
         lambda: buyer.post("/api/payments", json={"token": "tok_visa", "orderId": order["id"]}),
         201,
     )
-    await retry(
-        lambda: buyer.get(f"/api/orders/{order['id']}"),
-        200,
-        until=lambda r: r.json()["status"] == "complete",
-    )
+    await order_becomes(buyer, order["id"], "complete")
     await bus.drained()
     ids = {seller.headers["x-user-id"], buyer.headers["x-user-id"], ticket["id"], order["id"]}
     ids.add(paid.json()["id"])

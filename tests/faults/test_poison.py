@@ -50,7 +50,7 @@ def reset_link(outbox: Path, address: str) -> str | None:
 
 
 async def test_poison_on_every_subject_is_parked_and_holds_nothing_up(
-    stack, people, retry, bus
+    stack, people, retry, bus, order_becomes
 ) -> None:
     published: dict[str, list[str]] = defaultdict(list)
     for subject in Subject:
@@ -96,17 +96,9 @@ async def test_poison_on_every_subject_is_parked_and_holds_nothing_up(
     signin = await buyer.post("/api/users/signin", json={"email": email, "password": "brandnew99"})
     assert signin.status_code == 200
 
-    await retry(
-        lambda: buyer.get(f"/api/orders/{paid.json()['id']}"),
-        200,
-        until=lambda r: r.json()["status"] == "complete",
-    )
+    await order_becomes(buyer, paid.json()["id"], "complete")
     # The expiry travels expiration.completed, behind its poison.
-    await retry(
-        lambda: buyer.get(f"/api/orders/{left.json()['id']}"),
-        200,
-        until=lambda r: r.json()["status"] == "cancelled",
-    )
+    await order_becomes(buyer, left.json()["id"], "cancelled")
     await retry(
         lambda: seller.get(f"/api/tickets/{dropped_ticket['id']}"),
         200,

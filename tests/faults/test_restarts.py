@@ -40,7 +40,7 @@ def stack(stacks):  # type: ignore[no-untyped-def]
 
 
 async def test_a_purchase_survives_a_nats_restart_in_its_middle(
-    stack, nats, people, retry, bus
+    stack, nats, people, retry, bus, order_becomes
 ) -> None:
     seller, buyer = await people.sign_up(), await people.sign_up()
     ticket = (await seller.post("/api/tickets", json={"title": "Mid", "price": 30})).json()
@@ -63,17 +63,13 @@ async def test_a_purchase_survives_a_nats_restart_in_its_middle(
     assert later.status_code == 201, later.text
     nats.start()
 
-    await retry(
-        lambda: buyer.get(f"/api/orders/{order['id']}"),
-        200,
-        until=lambda r: r.json()["status"] == "complete",
-    )
+    await order_becomes(buyer, order["id"], "complete")
     other = await people.sign_up()
     await retry(lambda: other.post("/api/orders", json={"ticketId": later.json()["id"]}), 201)
 
 
 async def test_the_whole_stack_restarted_on_its_data_keeps_everything(
-    stacks, nats, people, retry, stack_starter
+    stacks, nats, people, retry, stack_starter, order_becomes
 ) -> None:
     stack = stacks[-1]
     seller, buyer = await people.sign_up(), await people.sign_up()
@@ -86,11 +82,7 @@ async def test_the_whole_stack_restarted_on_its_data_keeps_everything(
     payment = await retry(
         lambda: buyer.post("/api/payments", json={"token": "tok_visa", "orderId": paid["id"]}), 201
     )
-    await retry(
-        lambda: buyer.get(f"/api/orders/{paid['id']}"),
-        200,
-        until=lambda r: r.json()["status"] == "complete",
-    )
+    await order_becomes(buyer, paid["id"], "complete")
     pending = (
         await retry(lambda: buyer.post("/api/orders", json={"ticketId": held["id"]}), 201)
     ).json()
@@ -124,11 +116,7 @@ async def test_the_whole_stack_restarted_on_its_data_keeps_everything(
         shown = (await client.get(f"/api/tickets/{kept['id']}")).json()
         assert (shown["title"], shown["orderId"]) == ("Kept", paid["id"])
         # The expiry scheduled before the restart still cancels the unpaid order.
-        await retry(
-            lambda: client.get(f"/api/orders/{pending['id']}"),
-            200,
-            until=lambda r: r.json()["status"] == "cancelled",
-        )
+        await order_becomes(client, pending["id"], "cancelled")
         await retry(
             lambda: client.get(f"/api/tickets/{held['id']}"),
             200,
