@@ -218,9 +218,11 @@ class Bus:
             await self.js.delete_consumer(stream, name)
         return found
 
-    async def drained(self, within: float = 30.0) -> None:
+    async def drained(self, within: float = 45.0) -> None:
         """Until every service's consumer has handled (answered) all that is in its stream:
-        what a test then finds is all that its messages caused."""
+        what a test then finds is all that its messages caused. After NATS was stopped, a
+        message may have gone to a pull request its client had given up on: it comes again
+        after the 30 s ack wait, hence the deadline."""
 
         async def idle() -> bool:
             for stream in STREAMS_BY_DOMAIN.values():

@@ -108,7 +108,8 @@ async def test_orders_killed_after_201_before_its_relay_published_publishes_once
         until=lambda r: r.json()["orderId"] == order["id"],
     )
     assert held.json()["version"] == 1
-    await bus.drained()
+    # A re-publish would have happened in the restarted relay's first sweep, before it was
+    # ready; the stream holds whatever was published.
     created = with_id(await bus.payloads(Subject.ORDER_CREATED), "id", order["id"])
     assert len(created) == 1
     assert created[0]["ticket"]["id"] == ticket["id"]
@@ -143,7 +144,6 @@ async def test_tickets_killed_with_events_pending_publishes_them_after_restart(
         200,
         until=lambda r: r.json()["ticket"] == {"id": edited["id"], "title": "After", "price": 33},
     )
-    await bus.drained()
     assert len(with_id(await bus.payloads(Subject.TICKET_CREATED), "id", new["id"])) == 1
     updates = with_id(await bus.payloads(Subject.TICKET_UPDATED), "id", edited["id"])
     assert [(u["version"], u["title"]) for u in updates if u["version"] == 1] == [(1, "After")]
