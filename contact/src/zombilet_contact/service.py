@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from zombilet_common.bus import Delivery, NotYet
 from zombilet_common.events import (
+    Event,
     OrderCancelledEvent,
     OrderCompletedEvent,
     OrderCreatedEvent,
@@ -49,16 +50,16 @@ class ContactService:
         await self._users.create(event.id, event.email, event.version)
         if self._is_stale(delivery):
             return Outcome.STALE
-        return await self._mail(delivery, event.email, self._letters.welcome(event))
+        return await self._mail(event, delivery, event.email, self._letters.welcome(event))
 
     async def alert_sign_in(self, event: UserSignedInEvent, delivery: Delivery) -> Outcome | NotYet:
         letter = self._letters.sign_in(event, at=delivery.published_at)
-        return await self._mail_user(delivery, event.id, letter)
+        return await self._mail_user(event, delivery, event.id, letter)
 
     async def send_reset_link(
         self, event: UserForgotPasswordEvent, delivery: Delivery
     ) -> Outcome | NotYet:
-        return await self._mail_user(delivery, event.id, self._letters.reset_password(event))
+        return await self._mail_user(event, delivery, event.id, self._letters.reset_password(event))
 
     async def confirm_password_change(
         self, event: UserChangedPasswordEvent, delivery: Delivery
@@ -67,33 +68,45 @@ class ContactService:
         if verdict is Verdict.AHEAD:
             return NotYet(f"user {event.id} replica is not at version {event.version - 1}")
         # A duplicate may be the redelivery of an event whose mail failed: the log decides.
-        return await self._mail_user(delivery, event.id, self._letters.password_changed(event))
+        return await self._mail_user(
+            event, delivery, event.id, self._letters.password_changed(event)
+        )
 
     async def confirm_ticket_listed(
         self, event: TicketCreatedEvent, delivery: Delivery
     ) -> Outcome | NotYet:
-        return await self._mail_user(delivery, event.user_id, self._letters.ticket_created(event))
+        return await self._mail_user(
+            event, delivery, event.user_id, self._letters.ticket_created(event)
+        )
 
     async def report_ticket_update(
         self, event: TicketUpdatedEvent, delivery: Delivery
     ) -> Outcome | NotYet:
-        return await self._mail_user(delivery, event.user_id, self._letters.ticket_updated(event))
+        return await self._mail_user(
+            event, delivery, event.user_id, self._letters.ticket_updated(event)
+        )
 
     async def confirm_order(self, event: OrderCreatedEvent, delivery: Delivery) -> Outcome | NotYet:
-        return await self._mail_user(delivery, event.user_id, self._letters.order_created(event))
+        return await self._mail_user(
+            event, delivery, event.user_id, self._letters.order_created(event)
+        )
 
     async def report_order_cancelled(
         self, event: OrderCancelledEvent, delivery: Delivery
     ) -> Outcome | NotYet:
-        return await self._mail_user(delivery, event.user_id, self._letters.order_cancelled(event))
+        return await self._mail_user(
+            event, delivery, event.user_id, self._letters.order_cancelled(event)
+        )
 
     async def confirm_order_paid(
         self, event: OrderCompletedEvent, delivery: Delivery
     ) -> Outcome | NotYet:
-        return await self._mail_user(delivery, event.user_id, self._letters.order_completed(event))
+        return await self._mail_user(
+            event, delivery, event.user_id, self._letters.order_completed(event)
+        )
 
     async def _mail_user(
-        self, delivery: Delivery, user_id: str, letter: Letter
+        self, event: Event, delivery: Delivery, user_id: str, letter: Letter
     ) -> Outcome | NotYet:
         """Mail the user the replica knows as `user_id`; wait while it is unknown."""
         if self._is_stale(delivery):
@@ -102,11 +115,11 @@ class ContactService:
         if user is None:
             # Its signup may still be on its way: redelivered after the back-off.
             return NotYet(f"user {user_id} is not known to contact yet")
-        return await self._mail(delivery, user.email, letter)
+        return await self._mail(event, delivery, user.email, letter)
 
-    async def _mail(self, delivery: Delivery, to: str, content: Letter) -> Outcome:
-        """Send once per (`Nats-Msg-Id`, recipient), whatever the number of deliveries."""
-        key = DeliveryKey(msg_id=_event_key(delivery), recipient=to)
+    async def _mail(self, event: Event, delivery: Delivery, to: str, content: Letter) -> Outcome:
+        """Send once per (event, recipient), whatever the number of deliveries or messages."""
+        key = DeliveryKey(msg_id=_event_key(event, delivery), recipient=to)
         facts = {"msg_id": key.msg_id, "to": to, "subject": content.subject}
         if not await self._deliveries.claim(key, content.subject):
             # Sent, or left `sending` by a crash (it may have gone out): never mail it again.
@@ -140,7 +153,11 @@ class ContactService:
         return stale
 
 
-def _event_key(delivery: Delivery) -> str:
-    # Every event of the platform carries `Nats-Msg-Id`; one without it is keyed by its place
-    # in the stream, which its redeliveries share.
+def _event_key(event: Event, delivery: Delivery) -> str:
+    # A versioned event is the same event under any message id (one published again outside
+    # the relay gets a new one): its own `<subject>:<id>:<version>`, which is what the relay
+    # gives it as `Nats-Msg-Id`. An event that happens again at one version (a sign-in) is
+    # told apart by its message id alone; one without it, by its place in the stream.
+    if not event.per_occurrence:
+        return event.message_id()
     return delivery.msg_id or f"{delivery.subject}@{delivery.stream_sequence}"

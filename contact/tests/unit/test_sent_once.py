@@ -109,6 +109,35 @@ async def test_redelivered_event_is_mailed_once(contact, subject: str) -> None:
     assert len(contact.sender.attempts) == 1
 
 
+VERSIONED = [subject for subject in TRIGGERS if not TRIGGERS[subject]("0" * 24)[0].per_occurrence]
+
+
+@pytest.mark.parametrize("subject", VERSIONED)
+async def test_versioned_event_published_again_under_a_new_message_id_is_mailed_once(
+    contact, subject: str
+) -> None:
+    user_id = await contact.add_user("user@example.com")
+    event, msg_id = TRIGGERS[subject](user_id)
+
+    first = await contact.deliver(event, msg_id)
+    again = await contact.deliver(event, uuid.uuid4().hex)
+
+    assert (first.answers, again.answers) == (["ack"], ["ack"])
+    (mail,) = contact.mails()
+    assert mail.message["X-Zombilet-Event"] == msg_id
+    assert summary(await contact.log()) == [(msg_id, "user@example.com", "sent")]
+
+
+async def test_a_sign_in_under_another_message_id_is_another_sign_in(contact) -> None:
+    user_id = await contact.add_user("user@example.com")
+    event, msg_id = TRIGGERS["user.signed-in"](user_id)
+
+    await contact.deliver(event, msg_id)
+    await contact.deliver(event, event.message_id(uuid.uuid4().hex))
+
+    assert len(contact.mails()) == 2
+
+
 @pytest.mark.parametrize(
     "failure",
     [SendFailed("sendgrid answered 503"), RuntimeError("a bug in the sender")],

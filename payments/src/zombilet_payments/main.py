@@ -20,6 +20,7 @@ from zombilet_payments.gateways.offline import OfflineGateway
 from zombilet_payments.gateways.stripe_api import StripeGateway
 from zombilet_payments.periodic import Periodic
 from zombilet_payments.repository import (
+    CLAIM_TTL_MS,
     GatewayLedgerRepository,
     OrderReplicaRepository,
     PaymentRepository,
@@ -59,9 +60,13 @@ async def build_service(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    claim_ttl_ms: int = CLAIM_TTL_MS,
 ) -> tuple[PaymentService, Compensation]:
     """The use cases over `db`, handing their events to `relay`; indexes made sure of."""
-    replicas, payments = OrderReplicaRepository(db), PaymentRepository(db, relay)
+    replicas, payments = (
+        OrderReplicaRepository(db, claim_ttl_ms=claim_ttl_ms),
+        PaymentRepository(db, relay),
+    )
     events = WebhookEventRepository(db)
     for repository in (replicas, payments, events):
         await repository.ensure_indexes()
@@ -87,7 +92,11 @@ async def wire(runtime: Runtime, settings: Settings) -> AsyncIterator[PaymentSer
     gateway = await build_gateway(settings, runtime.database)
     try:
         service, compensation = await build_service(
-            runtime.database, runtime.outbox_relay, gateway, settings
+            runtime.database,
+            runtime.outbox_relay,
+            gateway,
+            settings,
+            claim_ttl_ms=settings.payment_claim_seconds * 1000,
         )
         sweepers = (
             Periodic("refund-sweeper", compensation.sweep, interval=SWEEP_INTERVAL_SECONDS),

@@ -35,8 +35,9 @@ class OrderReplicaRepository:
     and 0 when none) and `reconcile` (a charge may exist for this order and has not been
     checked against a cancel yet)."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, claim_ttl_ms: int = CLAIM_TTL_MS) -> None:
         self.replicas = Collection(db, "order_replicas")
+        self._claim_ttl_ms = claim_ttl_ms
 
     async def ensure_indexes(self) -> None:
         await self.replicas.raw.create_index([("status", 1), ("reconcile", 1)])
@@ -61,7 +62,7 @@ class OrderReplicaRepository:
             order_id,
             {
                 "status": OrderStatus.CREATED.value,
-                "claim_at": {"$lt": now_ms - CLAIM_TTL_MS},
+                "claim_at": {"$lt": now_ms - self._claim_ttl_ms},
                 "intent_at": NO_INTENT_WAITING,
             },
             {"$set": {"claim_at": now_ms, "claim_id": claim_id, "reconcile": True}},
@@ -107,7 +108,7 @@ class OrderReplicaRepository:
         """Checked: no unrefunded charge, and no live claim that could still store one."""
         await self.replicas.update_where(
             order_id,
-            {"claim_at": {"$lt": now_ms - CLAIM_TTL_MS}, "intent_at": NO_INTENT_WAITING},
+            {"claim_at": {"$lt": now_ms - self._claim_ttl_ms}, "intent_at": NO_INTENT_WAITING},
             {"$set": {"reconcile": False}},
         )
 

@@ -11,6 +11,7 @@ from zombilet_common.settings import (
     MissingSettingError,
     MongoUri,
     NatsUrl,
+    PositiveInt,
     ServiceSettings,
 )
 
@@ -40,6 +41,9 @@ class Settings(ServiceSettings):
     # Where the Stripe library sends its requests; unset means api.stripe.com. The local stack
     # and tests point it at a stand-in server.
     stripe_api_base: HttpUrl | None = None
+    # How long a charge claim protects a request that may have died mid-charge; longer than
+    # a charge can take. The buyer's retry after a crash waits this long at most.
+    payment_claim_seconds: PositiveInt = 120
     # The site the buyer comes back to after authenticating: PUBLIC_URL/orders/<orderId>.
     public_url: HttpUrl = "http://localhost:8080"
 

@@ -175,6 +175,16 @@ async def test_a_claim_older_than_120_s_is_taken_over(payments) -> None:
     assert (await payments.replica(order_id))["claim_at"] == 0
 
 
+async def test_a_shorter_claim_lapse_lets_the_next_request_take_over_sooner(payments) -> None:
+    order_id = await payments.order()
+    now_ms = epoch_ms(payments.clock())
+    assert await payments.replicas.claim(order_id, "a-dead-request", now_ms - 3_000)
+    quick = OrderReplicaRepository(payments.db, claim_ttl_ms=2_000)
+
+    assert not await payments.replicas.claim(order_id, "next", now_ms)
+    assert await quick.claim(order_id, "next", now_ms)
+
+
 async def test_a_claim_won_after_another_request_paid_says_already_paid(
     payments, monkeypatch
 ) -> None:

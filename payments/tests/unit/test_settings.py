@@ -107,3 +107,18 @@ async def test_with_stripe_key_the_stripe_library_is_used(env) -> None:
     gateway = await build_gateway(load_settings(Settings), db)
     assert isinstance(gateway, StripeGateway)
     await gateway.close()
+
+
+def test_a_charge_claim_lapses_after_two_minutes_unless_set(env) -> None:
+    assert load_settings(Settings).payment_claim_seconds == 120
+    env.setenv("PAYMENT_CLAIM_SECONDS", "5")
+    assert load_settings(Settings).payment_claim_seconds == 5
+
+
+def test_a_claim_lapse_of_zero_stops_the_process(env, capsys) -> None:
+    env.setenv("PAYMENT_CLAIM_SECONDS", "0")
+    with pytest.raises(SystemExit):
+        load_settings(Settings)
+    assert capsys.readouterr().err == (
+        "payments: invalid value for PAYMENT_CLAIM_SECONDS: expected a positive integer\n"
+    )
