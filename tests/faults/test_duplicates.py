@@ -26,12 +26,12 @@ def mails(stack) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def ledger(stack, order_id: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """The offline gateway's charge and refund records for the order, and its payments."""
+    """The offline gateway's intent and refund records for the order, and its payments."""
     with MongoClient[dict[str, Any]](stack.stderr_url("mongo"), directConnection=True) as mongo:
         entries = [
             {"kind": e["kind"], "outcome": e["outcome"], "object_id": e.get("object_id")}
             for e in mongo.payments.offline_gateway.find()
-            if order_id in e["key"] or e.get("charge_id") in ids_of(mongo, order_id)
+            if order_id in e["key"] or e.get("intent_id") in ids_of(mongo, order_id)
         ]
         payments = list(mongo.payments.payments.find({"order_id": order_id}, {"_id": 0}))
     return sorted(entries, key=repr) + payments
@@ -90,4 +90,4 @@ async def test_a_purchase_replayed_shuffled_changes_nothing(
     assert before["pay again"][0] == 400
     assert mails(stack) == mailed
     assert ledger(stack, order["id"]) == charged
-    assert [e["outcome"] for e in charged if e.get("kind") == "charge"] == ["charged"]
+    assert [e["outcome"] for e in charged if e.get("kind") == "intent"] == ["succeeded"]
