@@ -60,7 +60,11 @@ class ServiceDeclaration(Generic[S, U]):
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             async with open_runtime(
-                self.name, nats_url=nats_url, mongo_uri=mongo_uri, checks=checks
+                self.name,
+                nats_url=nats_url,
+                mongo_uri=mongo_uri,
+                checks=checks,
+                stream_replicas=settings.nats_stream_replicas,
             ) as runtime:
                 if self.outbox:
                     await runtime.start_relay(self.outbox)

@@ -20,7 +20,7 @@ from zombilet_common.health import Check, mongo_check, nats_check
 from zombilet_common.logging import configure_logging
 from zombilet_common.mongo import Document, mongo_client, service_database
 from zombilet_common.outbox import PENDING, OutboxRelay
-from zombilet_common.settings import ServiceSettings, StreamSettings
+from zombilet_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,11 @@ async def open_runtime(
     nats_url: str,
     mongo_uri: str | None = None,
     checks: MutableMapping[str, Check] | None = None,
-    stream_replicas: int | None = None,
+    stream_replicas: int = 1,
 ) -> AsyncIterator[Runtime]:
     """Connect (retrying NATS until it answers), make sure the streams exist (on
-    `stream_replicas` servers, by default NATS_STREAM_REPLICAS), register the readiness checks,
-    and stop everything in reverse on the way out."""
-    if stream_replicas is None:
-        stream_replicas = StreamSettings().nats_stream_replicas
+    `stream_replicas` servers), register the readiness checks, and stop everything in reverse
+    on the way out."""
     mongo = mongo_client(mongo_uri) if mongo_uri else None
     connected: list[NatsClient] = []
 

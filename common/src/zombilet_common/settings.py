@@ -166,8 +166,8 @@ class InvalidSettingError(SettingError):
 class StreamSettings(BaseSettings):
     """`NATS_STREAM_REPLICAS`: 1 for one NATS server, 3 on a three-node JetStream cluster.
 
-    Part of every service's settings, so a bad value stops the service at start; the runtime
-    reads it again where it creates the streams.
+    Part of every service's settings, so a bad value stops the service at start; the service
+    declaration hands it to the runtime, which creates the streams.
     """
 
     model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True)

@@ -28,7 +28,7 @@ async def payment_service(request: Request) -> PaymentService:
     return service
 
 
-def webhook_receiver(request: Request) -> WebhookReceiver:
+async def webhook_receiver(request: Request) -> WebhookReceiver:
     receiver: WebhookReceiver = request.app.state.payments.webhooks
     return receiver
 
