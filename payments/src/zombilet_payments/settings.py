@@ -14,6 +14,7 @@ from zombilet_common.settings import (
     PositiveInt,
     ServiceSettings,
 )
+from zombilet_payments.repository import CLAIM_TTL_MS
 
 _CURRENCY = re.compile(r"[a-z]{3}")
 
@@ -43,7 +44,7 @@ class Settings(ServiceSettings):
     stripe_api_base: HttpUrl | None = None
     # How long a charge claim protects a request that may have died mid-charge; longer than
     # a charge can take. The buyer's retry after a crash waits this long at most.
-    payment_claim_seconds: PositiveInt = 120
+    payment_claim_seconds: PositiveInt = CLAIM_TTL_MS // 1000
     # The site the buyer comes back to after authenticating: PUBLIC_URL/orders/<orderId>.
     public_url: HttpUrl = "http://localhost:8080"
 

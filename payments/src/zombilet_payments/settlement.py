@@ -9,7 +9,7 @@ makes the payment, and its `payment.created`, exist once however many of them ru
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -161,7 +161,7 @@ class Settlement:
                 )
                 continue
             if intent.order_id != order_id:
-                intent = Intent(intent.id, intent.status, intent.amount, intent.currency, order_id)
+                intent = replace(intent, order_id=order_id)
             await self.settle(intent)
             settled += intent.status is not IntentStatus.PENDING
         return settled

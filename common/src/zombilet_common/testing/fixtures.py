@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import pytest
 import pytest_asyncio
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from nats.aio.client import Client as NatsClient
     from pymongo.asynchronous.database import AsyncDatabase
 
-ALL_SERVERS: tuple[ServerName, ...] = ("nats", "redis", "mongo")
+ALL_SERVERS: tuple[ServerName, ...] = get_args(ServerName)
 _counter = itertools.count()
 _session = uuid.uuid4().hex[:8]
 

@@ -24,6 +24,10 @@ class RequiresAction:
     next_action_url: str
 
 
+DECLINE_MESSAGE = "Your card was declined."
+"""Shown when the provider declines without a message of its own."""
+
+
 @dataclass(frozen=True)
 class Declined:
     """The card was refused; `message` is the provider's, shown to the buyer."""

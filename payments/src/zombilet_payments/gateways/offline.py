@@ -10,6 +10,7 @@ import logging
 import secrets
 
 from zombilet_payments.gateways import (
+    DECLINE_MESSAGE,
     Declined,
     Intent,
     IntentStatus,
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 SUCCEEDING = frozenset({"pm_card_visa", "tok_visa"})
 DECLINED = frozenset({"pm_card_chargeDeclined", "tok_chargeDeclined"})
 AUTHENTICATING = frozenset({"pm_card_authenticationRequired"})
-DECLINE_MESSAGE = "Your card was declined."
 AUTHENTICATE_PATH = "/api/payments/authenticate/"
 
 

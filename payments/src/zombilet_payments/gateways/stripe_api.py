@@ -7,6 +7,7 @@ from typing import Any
 import stripe
 
 from zombilet_payments.gateways import (
+    DECLINE_MESSAGE,
     Declined,
     Intent,
     IntentStatus,
@@ -130,7 +131,7 @@ class StripeGateway:
                 params, options={"idempotency_key": idempotency_key}
             )
         except stripe.CardError as exc:
-            return Declined(exc.user_message or "Your card was declined.")
+            return Declined(exc.user_message or DECLINE_MESSAGE)
         except stripe.InvalidRequestError as exc:
             if exc.param in _TOKEN_PARAMS or exc.code in _TOKEN_CODES:
                 return InvalidToken()
@@ -149,7 +150,7 @@ class StripeGateway:
                     intent.id, intent.client_secret or "", _next_action_url(intent)
                 )
             case "requires_payment_method":
-                return Declined("Your card was declined.")
+                return Declined(DECLINE_MESSAGE)
             case _:
                 # Processing: the webhook (or the sweep) settles it, as after authentication.
                 return RequiresAction(intent.id, intent.client_secret or "", "")
