@@ -1,7 +1,6 @@
 """My orders and the order page: countdown, payment and cancelling (SPEC 11.2, 11.3)."""
 
 import math
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -14,11 +13,11 @@ from zombilet_client.patience import until_found
 from zombilet_client.payment_tokens import DEFAULT_CARD, TEST_MODE_CARDS
 from zombilet_client.rendering import redirect, render
 from zombilet_client.visitor import Visitor, visitor
+from zombilet_common.ids import is_object_id
 
 router = APIRouter(prefix="/orders")
 CurrentVisitor = Annotated[Visitor, Depends(visitor)]
 
-_ID = re.compile(r"[0-9a-fA-F]{24}")
 NOT_FOUND = ApiAnswer(404, {"errors": [{"message": "Not Found"}]})
 AUTHENTICATION_FAILED = "Your payment could not be authenticated. Please try again."
 
@@ -53,7 +52,7 @@ def seconds_left(expires_at: str, now: datetime | None = None) -> int:
 
 
 async def _order(you: Visitor, order_id: str) -> ApiAnswer:
-    if not _ID.fullmatch(order_id):
+    if not is_object_id(order_id):
         return NOT_FOUND
     return await you.api.get(f"/api/orders/{order_id}")
 

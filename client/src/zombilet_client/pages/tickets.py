@@ -1,6 +1,5 @@
 """The ticket list, selling, showing, purchasing and editing a ticket (SPEC 11.2)."""
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,13 +10,13 @@ from zombilet_client.forms import form_fields, price_value
 from zombilet_client.patience import until_found
 from zombilet_client.rendering import redirect, render
 from zombilet_client.visitor import Visitor, visitor
+from zombilet_common.ids import is_object_id
 
 router = APIRouter()
 CurrentVisitor = Annotated[Visitor, Depends(visitor)]
 
 PAGE_SIZE = 100
 NOT_AUTHORIZED = "Not authorized"
-_ID = re.compile(r"[0-9a-fA-F]{24}")
 
 
 @router.get("/")
@@ -64,7 +63,7 @@ async def sell_ticket(request: Request, you: CurrentVisitor) -> Response:
 
 async def _ticket(you: Visitor, ticket_id: str) -> ApiAnswer:
     # A malformed id is as unknown as a missing one; it never reaches the API's path.
-    if not _ID.fullmatch(ticket_id):
+    if not is_object_id(ticket_id):
         return ApiAnswer(404, {"errors": [{"message": "Not Found"}]})
     return await you.api.get(f"/api/tickets/{ticket_id}")
 
@@ -130,7 +129,7 @@ async def edit_ticket(request: Request, you: CurrentVisitor, ticket_id: str) -> 
     you.require_user(f"/tickets/{ticket_id}/edit")
     fields = await form_fields(request)
     title, price = fields.get("title", ""), fields.get("price", "")
-    if not _ID.fullmatch(ticket_id):
+    if not is_object_id(ticket_id):
         return render(request, you, "not_found.html", status=404, heading="Ticket not found")
     answer = await you.api.put(
         f"/api/tickets/{ticket_id}", {"title": title, "price": price_value(price)}
