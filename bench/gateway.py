@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from zombilet_local.handle import SMOKE_READY_WITHIN, StackProcess, stack_env
+from zombilet_local.handle import StackProcess, running_stack, stack_env
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="zombilet-bench-") as root:
-        stack = StackProcess(stack_env(Path(root) / "data"), Path(root))
-        try:
-            stack.wait_ready(within=SMOKE_READY_WITHIN)
-            measure(stack, args.users, args.seconds, args.rounds)
-        finally:
-            stack.close()
+    with (
+        tempfile.TemporaryDirectory(prefix="zombilet-bench-") as root,
+        running_stack(stack_env(Path(root) / "data"), Path(root)) as stack,
+    ):
+        measure(stack, args.users, args.seconds, args.rounds)
     return 0
 
 

@@ -11,8 +11,8 @@ import pytest
 from zombilet_common.testing.wait import wait_until
 from zombilet_local.handle import (
     CHEAP_PASSWORD_HASHING,
-    SMOKE_READY_WITHIN,
     StackProcess,
+    running_stack,
     stack_env,
 )
 
@@ -27,12 +27,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     extra = {"EXPIRATION_WINDOW_SECONDS": EXPIRATION_WINDOW_SECONDS, **CHEAP_PASSWORD_HASHING}
     if os.environ.get("ZOMBILET_SERVICES"):
         extra["ZOMBILET_SERVICES"] = os.environ["ZOMBILET_SERVICES"]
-    process = StackProcess(stack_env(root / "data", **extra), root)
-    try:
-        process.wait_ready(within=SMOKE_READY_WITHIN)
+    with running_stack(stack_env(root / "data", **extra), root) as process:
         yield process
-    finally:
-        process.close()
 
 
 @pytest.fixture(scope="session")

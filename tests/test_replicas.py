@@ -14,7 +14,7 @@ from pymongo import AsyncMongoClient
 
 from zombilet_common.auth import SessionUser, issue_token
 from zombilet_common.testing.wait import wait_until
-from zombilet_local.handle import SMOKE_READY_WITHIN, StackProcess, stack_env
+from zombilet_local.handle import StackProcess, running_stack, stack_env
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +32,8 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProces
         ZOMBILET_REPLICAS="tickets=2,orders=2",
         JWT_KEY=JWT_KEY,
     )
-    process = StackProcess(env, root)
-    try:
-        process.wait_ready(within=SMOKE_READY_WITHIN)
+    with running_stack(env, root) as process:
         yield process
-    finally:
-        process.close()
 
 
 def cookie() -> dict[str, str]:

@@ -68,7 +68,7 @@ class Stack(StackProcess):
         pid = found[0]
         os.kill(pid, signal.SIGKILL)
         wait_until_sync(
-            lambda: self.service(name) is None or self.service(name) != found,
+            lambda: self.service(name) != found,
             within=10,
             message=f"{name} did not die",
         )
@@ -113,8 +113,10 @@ class Stack(StackProcess):
 
 
 def start_stack(root: Path, data_dir: Path | None = None, **extra: str) -> Stack:
-    env = stack_env(data_dir or root / "data", EXPIRATION_WINDOW_SECONDS=EXPIRATION_WINDOW_SECONDS)
-    env.update(extra)
+    env = stack_env(
+        data_dir or root / "data",
+        **{"EXPIRATION_WINDOW_SECONDS": EXPIRATION_WINDOW_SECONDS, **extra},
+    )
     process = Stack(env, root)
     try:
         process.wait_ready(within=SMOKE_READY_WITHIN)

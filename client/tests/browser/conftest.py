@@ -20,8 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from zombilet_common.testing.wait import wait_until_sync
 from zombilet_local.handle import (
     CHEAP_PASSWORD_HASHING,
-    SMOKE_READY_WITHIN,
     StackProcess,
+    running_stack,
     stack_env,
 )
 
@@ -51,15 +51,10 @@ def site_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProces
     env = stack_env(
         root / "data",
         EXPIRATION_WINDOW_SECONDS=str(EXPIRATION_WINDOW_SECONDS),
-        AUTH_RATE_LIMIT_PER_MINUTE="0",
         **CHEAP_PASSWORD_HASHING,
     )
-    process = StackProcess(env, root)
-    try:
-        process.wait_ready(within=SMOKE_READY_WITHIN)
+    with running_stack(env, root) as process:
         yield process
-    finally:
-        process.close()
 
 
 # Per module, not per session: sync Playwright keeps an event loop running in this thread

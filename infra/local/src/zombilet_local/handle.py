@@ -1,12 +1,13 @@
 """A running local stack as a subprocess, for end-to-end tests and benchmarks."""
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from zombilet_common.testing.ports import free_port
@@ -25,6 +26,7 @@ RUNNER_VARIABLES = (
     "ZOMBILET_PORT",
     "ZOMBILET_DATA_DIR",
     "ZOMBILET_SERVICES",
+    "ZOMBILET_REPLICAS",
     "MAIL_OUTBOX_DIR",
     "API_BASE_URL",
     "PUBLIC_URL",
@@ -140,3 +142,14 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def running_stack(env: Mapping[str, str], cwd: Path) -> Iterator[StackProcess]:
+    """The runner started with `env` in `cwd`, once ready; stopped when the block ends."""
+    process = StackProcess(env, cwd)
+    try:
+        process.wait_ready(within=SMOKE_READY_WITHIN)
+        yield process
+    finally:
+        process.close()
