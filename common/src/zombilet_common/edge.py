@@ -6,19 +6,16 @@ to an unexpected error) are therefore done in one.
 """
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zombilet_common.error_handlers import UNEXPECTED_MESSAGE, error_response
+from zombilet_common.error_handlers import error_response, log_unexpected, unexpected_error
 from zombilet_common.errors import FieldError
 from zombilet_common.headers import REQUEST_ID
 from zombilet_common.logging import incoming_request_id, new_request_id, request_id_var
-
-logger = logging.getLogger("zombilet_common.error_handlers")
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
 NOT_STARTED = "The service is starting. Please try again."
@@ -26,11 +23,6 @@ _REQUEST_ID = REQUEST_ID.lower().encode("latin-1")
 
 ErrorRenderer = Callable[[Request], Response]
 """What an unexpected error is answered with (it is logged already)."""
-
-
-def unexpected_error(_: Request) -> Response:
-    """The APIs' answer to an unexpected error: 500 in the envelope, no detail."""
-    return error_response(500, [FieldError(UNEXPECTED_MESSAGE)])
 
 
 class EdgeMiddleware:
@@ -88,11 +80,7 @@ class EdgeMiddleware:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
             request = Request(scope, receive)
-            logger.error(
-                "Unexpected error",
-                exc_info=exc,
-                extra={"method": request.method, "path": request.url.path},
-            )
+            log_unexpected(request, exc)
             # Once a response has started, returning unfinished makes the server drop the
             # connection, which is all that is left to do.
             if not started:

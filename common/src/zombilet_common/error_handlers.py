@@ -73,10 +73,20 @@ async def _http_exception(_: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, [FieldError(str(exc.detail))], exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+def log_unexpected(request: Request, exc: BaseException) -> None:
+    """The one log record of an unexpected error: its trace, method and path."""
     logger.error(
         "Unexpected error",
         exc_info=exc,
         extra={"method": request.method, "path": request.url.path},
     )
+
+
+def unexpected_error(_: Request) -> JSONResponse:
+    """The APIs' answer to an unexpected error: 500 in the envelope, no detail."""
     return error_response(500, [FieldError(UNEXPECTED_MESSAGE)])
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log_unexpected(request, exc)
+    return unexpected_error(request)
