@@ -147,22 +147,34 @@ class Listener(Generic[E]):
         """While the handler runs, tell JetStream three times per ack wait that it still does,
         so that a slow handler's message is not redelivered (to another replica) meanwhile."""
 
+        interval = self.ack_wait / 3
+
         async def beat() -> None:
             while True:
-                await asyncio.sleep(self.ack_wait / 3)
                 try:
                     await msg.in_progress()
                 except Exception:
                     # The next beat tries again; past the ack wait the message is redelivered.
                     log.warning("in-progress failed", extra=self._facts(delivery), exc_info=True)
+                await asyncio.sleep(interval)
 
-        beating = asyncio.create_task(beat())
+        # Nearly every handler ends long before the first beat is due, so a task is made only
+        # for one that is still running then.
+        beating: asyncio.Task[None] | None = None
+
+        def start_beating() -> None:
+            nonlocal beating
+            beating = asyncio.create_task(beat())
+
+        timer = asyncio.get_running_loop().call_later(interval, start_beating)
         try:
             yield
         finally:
-            beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beating
+            timer.cancel()
+            if beating is not None:
+                beating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beating
 
     async def _park(self, msg: Message, delivery: Delivery, *, reason: str) -> None:
         # Terminating keeps the message in the stream but never delivers it to this consumer
